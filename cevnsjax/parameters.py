@@ -1,0 +1,180 @@
+"""Physics parameters: one registry of names, units, defaults and allowed ranges,
+and the :class:`Params` pytree that every model function takes first.
+
+The registry :data:`PARAMETERS` is the single place where a parameter's allowed
+range is defined; validation, fits and priors read it from here.
+
+Efficiency and resolution parameters act on all detectors of an experiment
+relative to each detector's nominal values in its data file:
+``E50 = E50_det + eff_shift_eVee``, ``σ_ε = σ_ε,det · eff_width_scale``,
+``σ0 = σ0_det · res_scale``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import units
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """Name, unit, default and allowed range of one physics parameter.
+
+    ``lower_open``/``upper_open`` mark excluded end points (e.g. k > 0).
+    """
+
+    name: str
+    default: float
+    lower: float
+    upper: float
+    unit: str
+    description: str
+    lower_open: bool = False
+    upper_open: bool = False
+
+    def contains(self, value: float) -> bool:
+        if not math.isfinite(value):
+            return False
+        above = value > self.lower if self.lower_open else value >= self.lower
+        below = value < self.upper if self.upper_open else value <= self.upper
+        return above and below
+
+    @property
+    def range_text(self) -> str:
+        lo = "(" if self.lower_open else "["
+        hi = ")" if self.upper_open else "]"
+        return f"{lo}{self.lower:g}, {self.upper:g}{hi}"
+
+
+PARAMETERS: dict[str, ParameterSpec] = {
+    spec.name: spec
+    for spec in (
+        ParameterSpec(
+            "sin2_theta_w", units.SIN2_THETA_W_LOW_ENERGY, 0.0, 1.0, "",
+            "weak mixing angle sin²θW (low-energy MS-bar default 0.23857)",
+        ),
+        ParameterSpec(
+            "quench_k", 0.162, 0.0, 0.4, "",
+            "Lindhard k (CONUS: 0.162 ± 0.004, arXiv:2202.03754)", lower_open=True,
+        ),
+        ParameterSpec(
+            "flux_norm", 1.0, 0.0, 10.0, "",
+            "multiplier on the experiment's antineutrino flux", lower_open=True,
+        ),
+        ParameterSpec(
+            "eff_shift_eVee", 0.0, -100.0, 100.0, "eVee",
+            "shift of every detector's trigger-efficiency E50",
+        ),
+        ParameterSpec(
+            "eff_width_scale", 1.0, 0.0, 5.0, "",
+            "multiplier on every detector's trigger-efficiency width", lower_open=True,
+        ),
+        ParameterSpec(
+            "res_scale", 1.0, 0.0, 2.0, "",
+            "multiplier on every detector's pulser resolution σ0", lower_open=True,
+        ),
+        ParameterSpec(
+            "fano", 0.11, 0.0, 1.0, "",
+            "Fano factor in σ² = σ0² + F η E_ee (Ge ≈ 0.11)",
+        ),
+    )
+}
+
+
+class Params(eqx.Module):
+    """The physics-parameter pytree (a frozen equinox Module of scalar arrays).
+
+    Build one with :func:`make_params` (validates names and ranges); under
+    ``jax.vmap`` every field may carry a leading batch axis.
+    """
+
+    sin2_theta_w: jax.Array
+    quench_k: jax.Array
+    flux_norm: jax.Array
+    eff_shift_eVee: jax.Array
+    eff_width_scale: jax.Array
+    res_scale: jax.Array
+    fano: jax.Array
+
+    def to_dict(self) -> dict[str, float]:
+        """Concrete parameter values as Python floats (not for use under jit)."""
+        return {f.name: float(getattr(self, f.name)) for f in fields(self)}
+
+    def replace(self, **values) -> "Params":
+        """A copy with some fields replaced (names checked, values not)."""
+        _check_names(values)
+        return eqx.tree_at(
+            lambda p: tuple(getattr(p, k) for k in values),
+            self,
+            tuple(jnp.asarray(v, dtype=float) for v in values.values()),
+        )
+
+
+PARAMETER_NAMES = tuple(f.name for f in fields(Params))
+assert set(PARAMETER_NAMES) == set(PARAMETERS), "Params fields and PARAMETERS registry disagree"
+
+
+class ParameterError(ValueError):
+    """An unknown parameter name or a value outside its allowed range."""
+
+
+def _check_names(values) -> None:
+    unknown = [k for k in values if k not in PARAMETERS]
+    if unknown:
+        raise ParameterError(
+            f"unknown parameter {unknown[0]!r}; known parameters: {', '.join(PARAMETER_NAMES)}"
+        )
+
+
+def validate_value(name: str, value) -> float:
+    """Check a concrete value against the registry; return it as a float."""
+    _check_names({name: value})
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"parameter {name!r}: value {value!r} is not a number") from None
+    spec = PARAMETERS[name]
+    if not spec.contains(v):
+        raise ParameterError(
+            f"parameter {name!r} = {v:g} is outside its allowed range {spec.range_text}"
+            f" ({spec.description}); choose a value inside it"
+        )
+    return v
+
+
+def make_params(nominal: dict | None = None, /, **overrides) -> Params:
+    """Validated :class:`Params` from registry defaults, then ``nominal``
+    (e.g. an experiment's nominal values), then ``overrides``.
+
+    Checks run on concrete values only; do not call under ``jit``.
+    """
+    values = {name: spec.default for name, spec in PARAMETERS.items()}
+    for source in (nominal or {}, overrides):
+        _check_names(source)
+        values.update(source)
+    checked = {name: validate_value(name, v) for name, v in values.items()}
+    return Params(**{k: jnp.asarray(v, dtype=float) for k, v in checked.items()})
+
+
+def stack_params(params_list) -> Params:
+    """Stack a sequence of :class:`Params` along a new leading batch axis."""
+    return jax.tree.map(lambda *xs: jnp.stack(xs), *params_list)
+
+
+def params_grid(base: Params, **arrays) -> Params:
+    """A batch of parameters: ``base`` broadcast to the common length of
+    ``arrays`` (1-D, same length), with those fields replaced."""
+    _check_names(arrays)
+    lengths = {np.shape(v)[0] for v in arrays.values()}
+    if len(lengths) != 1:
+        raise ParameterError(f"params_grid: arrays must have one common length, got {sorted(lengths)}")
+    n = lengths.pop()
+    batched = jax.tree.map(lambda x: jnp.broadcast_to(x, (n,) + jnp.shape(x)), base)
+    return batched.replace(**arrays)

@@ -143,7 +143,7 @@ EXPERIMENT_SCHEMA = {
     ],
 }
 
-DEFAULT_NUMERICS = {"recoil_nodes": 48, "flux_nodes": 48, "response_nodes": 16, "response_window_sigma": 7.0}
+DEFAULT_NUMERICS = {"recoil_nodes": 96, "flux_nodes": 48, "response_nodes": 16, "response_window_sigma": 7.0}
 DEFAULT_PHYSICS = {"couplings": "tree", "form_factor": "helm"}
 DEFAULT_SOURCE = {"energy_per_fission": "ma2013", "captures_per_fission": 0.6, "e_max_MeV": 10.0}
 

@@ -48,14 +48,27 @@ def test_expected_counts_shapes_and_positivity(conus_plus, nominal):
     assert np.all(np.diff(binned[0, 2:12]) < 0)
 
 
-def test_quadrature_orders_meet_accuracy_target(nominal):
-    """Default orders against a much finer rule: the chosen orders are within
-    2e-5 relative of the converged value (target 1e-4)."""
-    default = cj.load_experiment("conus-plus")
-    fine = cj.load_experiment("conus-plus", numerics={"recoil_nodes": 256, "response_nodes": 64, "flux_nodes": 128})
-    for p in (nominal, nominal.replace(quench_k=0.2, sin2_theta_w=0.3), nominal.replace(res_scale=1.5)):
-        a, b = float(cj.total_counts(p, default)), float(cj.total_counts(p, fine))
-        assert a == pytest.approx(b, rel=2e-5)
+def _with_thresholds(thresholds, **numerics):
+    from cevnsjax.experiment import build_experiment, read_experiment_spec, validate_experiment_spec
+    spec = read_experiment_spec("conus-plus")
+    for det, thr in zip(spec["detectors"], thresholds):
+        det["trigger_efficiency"]["e50_eVee"] += thr - det["threshold_eVee"]
+        det["threshold_eVee"] = thr
+        det.pop("bin_edges_eVee")
+    spec["numerics"].update(numerics)
+    return build_experiment(validate_experiment_spec(spec))
+
+
+@pytest.mark.parametrize("thresholds", [(160, 170, 180), (200, 250, 300), (400, 450, 500)])
+def test_quadrature_orders_meet_accuracy_target(thresholds):
+    """Default orders against a much finer rule, per detector, over thresholds,
+    k and the resolution range: within 5e-5 relative (target 1e-4; the worst case, res_scale = 0.5, measures 2e-5)."""
+    default = _with_thresholds(thresholds)
+    fine = _with_thresholds(thresholds, recoil_nodes=1024, response_nodes=32, flux_nodes=128)
+    base = cj.nominal_params(default)
+    for p in (base, base.replace(quench_k=0.25, sin2_theta_w=0.3), base.replace(res_scale=0.5), base.replace(res_scale=2.0)):
+        a, b = np.asarray(cj.detector_counts(p, default)), np.asarray(cj.detector_counts(p, fine))
+        np.testing.assert_allclose(a, b, rtol=5e-5)
 
 
 def test_float32_evaluation_is_safe(tmp_path):

@@ -4,8 +4,6 @@ import importlib.util
 import json
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -15,7 +13,8 @@ def test_forward_benchmark_runs_quick(tmp_path):
     spec.loader.exec_module(bench)
     out = tmp_path / "forward.json"
     report = bench.main(["--quick", "--no-readme", "--out", str(out)])
-    assert json.loads(out.read_text()) == pytest.approx(report) or json.loads(out.read_text())["model_total"] == report["model_total"]
+    written = json.loads(out.read_text())
+    assert written["model_total"] == report["model_total"] and written["batches"].keys() == report["batches"].keys()
     assert report["relative_difference_to_reference"] < 1e-4
     assert report["gradient_to_forward_ratio"] > 0 and report["best_evaluations_per_second"] > 0
     assert set(report["batches"]) == {"1000", "10000"}

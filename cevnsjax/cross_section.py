@@ -40,10 +40,39 @@ def weak_couplings(sin2_theta_w, couplings: str = "tree"):
     raise ValueError(f"couplings: unknown {couplings!r}; allowed: {', '.join(COUPLINGS)}")
 
 
-def weak_charge(Z, N, sin2_theta_w, couplings: str = "tree"):
-    """Weak charge Q_W = Z g_V^p + N g_V^n (≈ −N/2)."""
+def weak_charge(Z, N, sin2_theta_w, couplings: str = "tree", eps_uV=0.0, eps_dV=0.0):
+    """Weak charge Q_W = Z g_V^p + N g_V^n (≈ −N/2), with flavour-diagonal
+    vector NSI (physics spec §3.4, seed 004):
+
+        Q_W = Z (g_V^p + 2ε^u + ε^d) + N (g_V^n + ε^u + 2ε^d).
+
+    For a target the degenerate direction is (2Z+N) ε^u + (Z+2N) ε^d = const.
+    """
     gp, gn = weak_couplings(sin2_theta_w, couplings)
-    return Z * gp + N * gn
+    return Z * (gp + 2.0 * eps_uV + eps_dV) + N * (gn + eps_uV + 2.0 * eps_dV)
+
+
+def magnetic_to_weak_ratio(mass, Z):
+    """Ratio of the magnetic-moment prefactor (π α²/m_e²) Z² (per μB²) to the
+    CEvNS prefactor G_F² M / π [MeV]: multiplies the magnetic kinematic factor
+    (1/T − 1/E + T/(4E²)) [MeV⁻¹] to compare with Q_W² (1 − T/E − MT/(2E²)).
+
+    Magnetic moment on a nucleus (seed 000 Eq. 3, Vogel & Engel 1989):
+    dσ/dT = (π α²/m_e²) (μν/μB)² Z² (1/T − 1/E + T/(4E²)) F², adding
+    incoherently to the weak cross section.
+    """
+    return (jnp.pi**2 * units.ALPHA_EM**2 * Z**2) / (units.M_ELECTRON**2 * units.G_FERMI**2 * mass)
+
+
+def magnetic_kinematic_factor(energy, recoil):
+    """1/T − 1/E + T/(4E²) [MeV⁻¹] (≥ 0 wherever the recoil is allowed)."""
+    return jnp.maximum(1.0 / recoil - 1.0 / energy + recoil / (4.0 * energy**2), 0.0)
+
+
+def magnetic_differential_cross_section(energy, recoil, Z, mu_nu, form_factor_value):
+    """Magnetic-moment dσ/dT on a nucleus [MeV⁻³], μν in units of μB."""
+    prefactor = jnp.pi * units.ALPHA_EM**2 / units.M_ELECTRON**2
+    return prefactor * mu_nu**2 * Z**2 * magnetic_kinematic_factor(energy, recoil) * form_factor_value**2
 
 
 def cevns_kinematic_factor(energy, recoil, mass):

@@ -85,6 +85,18 @@ PARAMETERS: dict[str, ParameterSpec] = {
             "fano", 0.11, 0.0, 1.0, "",
             "Fano factor in σ² = σ0² + F η E_ee (Ge ≈ 0.11)",
         ),
+        ParameterSpec(
+            "mu_nu", 0.0, 0.0, 1e-8, "μB",
+            "effective neutrino magnetic moment (physical boundary μν ≥ 0)",
+        ),
+        ParameterSpec(
+            "eps_ee_uV", 0.0, -2.0, 2.0, "",
+            "flavour-diagonal vector NSI coupling ε^{uV}_{ee}",
+        ),
+        ParameterSpec(
+            "eps_ee_dV", 0.0, -2.0, 2.0, "",
+            "flavour-diagonal vector NSI coupling ε^{dV}_{ee}",
+        ),
     )
 }
 
@@ -103,6 +115,9 @@ class Params(eqx.Module):
     eff_width_scale: jax.Array
     res_scale: jax.Array
     fano: jax.Array
+    mu_nu: jax.Array
+    eps_ee_uV: jax.Array
+    eps_ee_dV: jax.Array
 
     def to_dict(self) -> dict[str, float]:
         """Concrete parameter values as Python floats (not for use under jit)."""

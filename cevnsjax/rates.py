@@ -4,7 +4,9 @@
 
 * ``dR/dT`` [counts kg⁻¹ day⁻¹ MeV⁻¹] — :func:`recoil_spectrum`: the flux-
   averaged CEvNS cross section summed over isotopes,
-  ``flux_norm · Σ_iso c_iso Q_W,iso² F²_iso(T) [I0 − T I1 − (M_iso T / 2) I2]``,
+  ``flux_norm · Σ_iso c_iso F²_iso(T) {Q_W,iso² [I0 − T I1 − (M_iso T / 2) I2]
+  + r_iso μν² [I0/T − I1 + (T/4) I2]}`` (weak with NSI, plus the incoherent
+  magnetic-moment term; ``r_iso`` from :func:`magnetic_to_weak_ratio`),
   where ``I_k(T) = ∫_{E_min(T)}^{E_max} s(E) E^{-k} dE`` are precomputed flux
   moments and ``c_iso`` folds all dimensional constants (see :mod:`units`).
 * ``E_ee(T) = Y(T; quench_k) · T`` — Lindhard quenching.
@@ -22,7 +24,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from .cross_section import weak_charge
+from .cross_section import magnetic_to_weak_ratio, weak_charge
 from .detector import bin_response, resolution_sigma
 from .experiment import Experiment
 from .parameters import Params
@@ -33,12 +35,15 @@ from . import units
 def recoil_spectrum(params: Params, experiment: Experiment):
     """dR/dT at the experiment's recoil nodes [counts kg⁻¹ day⁻¹ MeV⁻¹], shape (n_T,)."""
     ex = experiment
-    qw = weak_charge(ex.isotope_Z, ex.isotope_N, params.sin2_theta_w, ex.couplings)  # (n_iso,)
+    qw = weak_charge(ex.isotope_Z, ex.isotope_N, params.sin2_theta_w, ex.couplings,
+                     params.eps_ee_uV, params.eps_ee_dV)  # (n_iso,)
     t = ex.recoil
     m = ex.isotope_mass[:, None]
     i0, i1, i2 = ex.flux_moments[..., 0], ex.flux_moments[..., 1], ex.flux_moments[..., 2]
-    kinematic = i0 - t * i1 - 0.5 * m * t * i2  # (n_iso, n_T)
-    per_isotope = (ex.isotope_prefactor * qw**2)[:, None] * ex.form_factor_sq * kinematic
+    weak = i0 - t * i1 - 0.5 * m * t * i2  # (n_iso, n_T)
+    magnetic = i0 / t - i1 + 0.25 * t * i2
+    mm = magnetic_to_weak_ratio(ex.isotope_mass, ex.isotope_Z) * params.mu_nu**2
+    per_isotope = ex.isotope_prefactor[:, None] * ex.form_factor_sq * (qw[:, None] ** 2 * weak + mm[:, None] * magnetic)
     return params.flux_norm * jnp.sum(per_isotope, axis=0)
 
 

@@ -1,0 +1,134 @@
+"""Figures in one consistent style (matplotlib, saved as PNG and PDF).
+
+Every function takes the numbers to draw (computed elsewhere) and a path; it
+writes ``path`` with suffix .png and .pdf and returns the two paths.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+STYLE = {
+    "figure.figsize": (6.0, 4.2), "font.size": 11, "axes.grid": True, "grid.alpha": 0.3,
+    "axes.spines.top": False, "axes.spines.right": False, "legend.frameon": False, "savefig.dpi": 150,
+}
+CONUS_COLOR = "#c0392b"
+
+#: Axis labels per parameter name (units in brackets).
+LABELS = {
+    "sin2_theta_w": r"$\sin^2\theta_W$",
+    "quench_k": "Lindhard $k$",
+    "flux_norm": "flux normalisation",
+    "mu_nu": r"$\mu_\nu$ [$\mu_B$]",
+    "eps_ee_uV": r"$\varepsilon^{uV}_{ee}$",
+    "eps_ee_dV": r"$\varepsilon^{dV}_{ee}$",
+}
+
+
+def label(name: str) -> str:
+    return LABELS.get(name, name)
+
+
+def _save(fig, path) -> list[str]:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = []
+    for suffix in (".png", ".pdf"):
+        target = path.with_suffix(suffix)
+        fig.savefig(target, bbox_inches="tight")
+        out.append(str(target))
+    plt.close(fig)
+    return out
+
+
+def profile_plot(xs, delta_chi2, *, xlabel: str, interval=None, best_fit=None, levels=((1.0, "68.3 % (Δχ² = 1)"),),
+                 reference=None, path, title=None, xscale: str = "linear") -> list[str]:
+    """Δχ² profile of one parameter with horizontal level lines, the profile
+    interval shaded and an optional published reference ``(value, error, label)``."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots()
+        ax.plot(xs, delta_chi2, color="k", lw=1.8, label="cevnsjax profile")
+        for level, label in levels:
+            ax.axhline(level, color="0.4", ls="--", lw=1)
+            ax.text(xs[0], level, f" {label}", va="bottom", ha="left", fontsize=9, color="0.3")
+        if interval is not None and None not in interval:
+            ax.axvspan(interval[0], interval[1], color=CONUS_COLOR, alpha=0.15, label="profile interval")
+        if best_fit is not None:
+            ax.axvline(best_fit, color=CONUS_COLOR, lw=1.2, label=f"best fit {best_fit:.4g}")
+        if reference is not None:
+            value, err, label = reference
+            if err:
+                ax.errorbar([value], [0.3], xerr=[[err], [err]], fmt="o", color="tab:blue", capsize=3, label=label)
+            else:
+                ax.axvline(value, color="tab:blue", ls=":", lw=1.5, label=label)
+        ax.set_xscale(xscale)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(r"$\Delta\chi^2$")
+        ax.set_ylim(0, max(5.0, max(lv for lv, _ in levels) * 1.6))
+        if title:
+            ax.set_title(title)
+        ax.legend(loc="upper center", fontsize=9)
+        return _save(fig, path)
+
+
+def running_plot(measurements_file, conus_value: float, conus_low: float, conus_high: float, *, conus_q_gev: float,
+                 path) -> list[str]:
+    """sin²θW versus energy scale: the CONUS+ determination beside published
+    measurements and the Standard Model running curve from ``measurements_file``."""
+    data = json.loads(Path(measurements_file).read_text())
+    with plt.rc_context(STYLE | {"figure.figsize": (7.0, 4.5)}):
+        fig, ax = plt.subplots()
+        curve = data.get("running_curve")
+        if curve:
+            pts = np.asarray(curve["points"], dtype=float)
+            ax.plot(pts[:, 0], pts[:, 1], color="0.3", lw=1.5, label=r"SM running ($\overline{\rm MS}$)")
+        markers = iter("sDv^<>ph*")
+        for m in data["measurements"]:
+            ax.errorbar([m["Q_GeV"]], [m["value"]], yerr=[[m["err_low"]], [m["err_high"]]], fmt=next(markers, "o"),
+                        capsize=3, ms=5, label=m["label"])
+        ax.errorbar([conus_q_gev], [conus_value], yerr=[[conus_value - conus_low], [conus_high - conus_value]], fmt="o",
+                    color=CONUS_COLOR, capsize=4, ms=7, label="CONUS+ (cevnsjax)")
+        ax.set_xscale("log")
+        ax.set_xlabel(r"energy scale $\mu$ [GeV]")
+        ax.set_ylabel(r"$\sin^2\theta_W$")
+        ax.legend(fontsize=7, ncol=2, loc="upper left")
+        return _save(fig, path)
+
+
+def contour_plot(xs, ys, delta_chi2, contours: dict, *, xlabel: str, ylabel: str, path, points=(), lines=(),
+                 title=None) -> list[str]:
+    """Allowed regions (filled Δχ² below the largest level), contour lines per
+    level, marked points ``(x, y, label)`` and straight lines ``(slope, intercept, label)``."""
+    with plt.rc_context(STYLE | {"figure.figsize": (5.6, 5.0)}):
+        fig, ax = plt.subplots()
+        levels = sorted(contours)
+        ax.contourf(xs, ys, delta_chi2, levels=[0.0, levels[-1]], colors=[CONUS_COLOR], alpha=0.25)
+        styles = ["-", "--", ":"]
+        for i, level in enumerate(levels):
+            for j, line in enumerate(contours[level]):
+                ax.plot(line[:, 0], line[:, 1], color=CONUS_COLOR, ls=styles[i % 3], lw=1.4,
+                        label=contours_label(level) if j == 0 else None)
+        for slope, intercept, label in lines:
+            x = np.asarray([xs[0], xs[-1]])
+            ax.plot(x, slope * x + intercept, color="0.3", lw=0.8, ls="-.", label=label)
+        for x, y, label in points:
+            ax.plot([x], [y], "k*", ms=9, label=label)
+        ax.set_xlim(xs[0], xs[-1])
+        ax.set_ylim(ys[0], ys[-1])
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        if title:
+            ax.set_title(title)
+        ax.legend(fontsize=8, loc="lower left")
+        return _save(fig, path)
+
+
+def contours_label(level: float) -> str:
+    return f"Δχ² = {level:.2f}"

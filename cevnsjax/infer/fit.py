@@ -69,6 +69,20 @@ def check_names(names) -> tuple[str, ...]:
     return names
 
 
+class TrustRegionBFGS(optx.AbstractBFGS):
+    """BFGS with a dogleg step inside a classical trust region (optimistix
+    building blocks): the first steps cannot jump onto the flat asymptotes
+    that χ² objectives have far from the data (e.g. χ² → 1/σ_α² as N_th → ∞)."""
+
+    rtol: float
+    atol: float
+    norm: object = optx.max_norm
+    use_inverse: bool = False
+    descent: optx.AbstractDescent = optx.DoglegDescent()
+    search: optx.AbstractSearch = optx.ClassicalTrustRegion()
+    verbose: object = optx.BFGS(rtol=1.0, atol=1.0).verbose  # optimistix's silent default
+
+
 @eqx.filter_jit
 def _minimise_batch(objective, params: Params, free: tuple[str, ...], u0s):
     def fn(u, args):
@@ -76,7 +90,7 @@ def _minimise_batch(objective, params: Params, free: tuple[str, ...], u0s):
         return obj(_set_free(p, free, u))
 
     def one(u0):
-        sol = optx.minimise(fn, optx.BFGS(rtol=1e-10, atol=1e-10), u0, args=(objective, params),
+        sol = optx.minimise(fn, TrustRegionBFGS(rtol=1e-10, atol=1e-10), u0, args=(objective, params),
                             max_steps=2000, throw=False)
         return sol.value, fn(sol.value, (objective, params)), sol.result == optx.RESULTS.successful
 
@@ -85,7 +99,13 @@ def _minimise_batch(objective, params: Params, free: tuple[str, ...], u0s):
 
 @dataclass(frozen=True)
 class FitResult:
-    """Best-fit parameters, χ²_min, which parameters were free, convergence."""
+    """Best-fit parameters, χ²_min, which parameters were free, convergence.
+
+    ``at_boundary`` lists free parameters that ended within 1e-6 (relative to
+    their range) of a range end: either a physical boundary solution (μν = 0)
+    or a start that ran onto the flat edge of the reparametrisation; compare
+    with other starts (:func:`fit` keeps the best of ``n_starts``).
+    """
 
     params: Params
     chi2_min: float
@@ -95,6 +115,16 @@ class FitResult:
 
     def value(self, name: str) -> float:
         return float(getattr(self.params, name))
+
+    @property
+    def at_boundary(self) -> tuple[str, ...]:
+        out = []
+        for name in self.free:
+            lo, hi = _bounds(name)
+            x = self.value(name)
+            if min(x - lo, hi - x) <= 1e-6 * (hi - lo):
+                out.append(name)
+        return tuple(out)
 
 
 def _starts(params: Params, free, n_starts: int, seed: int):

@@ -145,6 +145,17 @@ def _fit(args) -> dict:
         reference = (0.255, 0.047, "seed paper: 0.255 ± 0.047") if args.parameter == "sin2_theta_w" else None
         result["plots"] = plots.profile_plot(xs, dchi2, xlabel=plots.label(args.parameter), interval=(lo, hi),
                                              best_fit=interval.best_fit, reference=reference, path=args.plot)
+        if args.parameter == "sin2_theta_w" and None not in (lo, hi):
+            from pathlib import Path
+
+            from .experiment import data_path
+            from .rates import mean_momentum_transfer
+
+            q_gev = float(mean_momentum_transfer(best.params, experiment)) / 1e3
+            running = Path(args.plot).with_name(Path(args.plot).stem + "_running.png")
+            result["momentum_transfer_GeV"] = q_gev
+            result["plots"] += plots.running_plot(data_path("weak_mixing_angle_measurements.json"), interval.best_fit,
+                                                  lo, hi, conus_q_gev=q_gev, path=running)
     return result
 
 
@@ -172,7 +183,7 @@ def _limit(args) -> dict:
         result["plots"] = plots.profile_plot(
             xs, dchi2, xlabel=plots.label(args.parameter), best_fit=result["upper_limit"],
             levels=((result["delta_chi2_level"], f"{100 * args.cl:g} % CL (Δχ² = {result['delta_chi2_level']:.2f})"),),
-            reference=reference, path=args.plot)
+            reference=reference, path=args.plot, marker_label=f"{100 * args.cl:g} % CL upper limit {result['upper_limit']:.3g}")
     return result
 
 

@@ -161,6 +161,11 @@ def _data_root() -> Path:
     return Path(str(resources.files("cevnsjax.data")))
 
 
+def data_path(name: str) -> Path:
+    """Path of a file shipped in ``data/``."""
+    return _data_root() / name
+
+
 def available_experiments() -> list[str]:
     """Names of the experiments shipped in ``data/experiments``."""
     return sorted(p.stem for p in (_data_root() / "experiments").glob("*.json"))

@@ -49,7 +49,7 @@ def _save(fig, path) -> list[str]:
 
 
 def profile_plot(xs, delta_chi2, *, xlabel: str, interval=None, best_fit=None, levels=((1.0, "68.3 % (Δχ² = 1)"),),
-                 reference=None, path, title=None, xscale: str = "linear") -> list[str]:
+                 reference=None, path, title=None, xscale: str = "linear", marker_label: str | None = None) -> list[str]:
     """Δχ² profile of one parameter with horizontal level lines, the profile
     interval shaded and an optional published reference ``(value, error, label)``."""
     with plt.rc_context(STYLE):
@@ -61,7 +61,7 @@ def profile_plot(xs, delta_chi2, *, xlabel: str, interval=None, best_fit=None, l
         if interval is not None and None not in interval:
             ax.axvspan(interval[0], interval[1], color=CONUS_COLOR, alpha=0.15, label="profile interval")
         if best_fit is not None:
-            ax.axvline(best_fit, color=CONUS_COLOR, lw=1.2, label=f"best fit {best_fit:.4g}")
+            ax.axvline(best_fit, color=CONUS_COLOR, lw=1.2, label=marker_label or f"best fit {best_fit:.4g}")
         if reference is not None:
             value, err, label = reference
             if err:
@@ -89,6 +89,10 @@ def running_plot(measurements_file, conus_value: float, conus_low: float, conus_
         if curve:
             pts = np.asarray(curve["points"], dtype=float)
             ax.plot(pts[:, 0], pts[:, 1], color="0.3", lw=1.5, label=r"SM running ($\overline{\rm MS}$)")
+        else:  # no citable running curve shipped: the low-energy SM value as a line
+            from .units import SIN2_THETA_W_LOW_ENERGY
+            ax.axhline(SIN2_THETA_W_LOW_ENERGY, color="0.3", lw=1.2, ls="--",
+                       label=rf"SM, $\mu\to 0$: {SIN2_THETA_W_LOW_ENERGY}")
         markers = iter("sDv^<>ph*")
         for m in data["measurements"]:
             ax.errorbar([m["Q_GeV"]], [m["value"]], yerr=[[m["err_low"]], [m["err_high"]]], fmt=next(markers, "o"),
@@ -98,7 +102,7 @@ def running_plot(measurements_file, conus_value: float, conus_low: float, conus_
         ax.set_xscale("log")
         ax.set_xlabel(r"energy scale $\mu$ [GeV]")
         ax.set_ylabel(r"$\sin^2\theta_W$")
-        ax.legend(fontsize=7, ncol=2, loc="upper left")
+        ax.legend(fontsize=7, ncol=2, loc="lower right")
         return _save(fig, path)
 
 

@@ -87,3 +87,15 @@ def detector_counts(params: Params, experiment: Experiment):
 def total_counts(params: Params, experiment: Experiment):
     """Expected CEvNS counts summed over all detectors and bins (scalar)."""
     return jnp.sum(expected_counts(params, experiment))
+
+
+@jax.jit
+def mean_momentum_transfer(params: Params, experiment: Experiment):
+    """Event-weighted mean momentum transfer ⟨q⟩ = ⟨√(2 M T)⟩ [MeV] of the
+    detected events (abundance-weighted mean nuclear mass), the scale at which
+    a CEvNS determination of sin²θW is quoted."""
+    rate = recoil_spectrum(params, experiment) * experiment.recoil_weights
+    weight = rate * jnp.sum(detector_response(params, experiment), axis=(0, 2))
+    mass = jnp.sum(experiment.isotope_prefactor * experiment.isotope_mass) / jnp.sum(experiment.isotope_prefactor)
+    q = jnp.sqrt(2.0 * mass * experiment.recoil)
+    return jnp.sum(weight * q) / jnp.sum(weight)

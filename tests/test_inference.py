@@ -169,6 +169,8 @@ def test_inference_bad_input(capsys, argv, fragment):
 def test_plots_are_written(tmp_path, capsys):
     for argv in (["fit", "sin2_theta_w"], ["limit", "mu_nu"], ["scan", "eps_ee_uV", "eps_ee_dV", "--points", "41"]):
         out = run_cli(capsys, *argv, "--plot", str(tmp_path / f"{argv[1]}.png"))
-        assert len(out["plots"]) == 2
+        expected = 4 if argv[1] == "sin2_theta_w" else 2  # profile (+ running plot), PNG and PDF
+        assert len(out["plots"]) == expected
+        assert {p.rsplit(".", 1)[1] for p in out["plots"]} == {"png", "pdf"}
         for path in out["plots"]:
             assert (tmp_path / path.split("/")[-1]).stat().st_size > 1000

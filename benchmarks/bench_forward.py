@@ -11,31 +11,17 @@ with ``block_until_ready``; the figure reported is the best of several repeats.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import sys
 import time
 from pathlib import Path
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, best_time, machine, write_report, write_table  # noqa: E402
 
 import cevnsjax as cj  # noqa: E402
-
-
-def best_time(fn, repeats: int) -> float:
-    jax.block_until_ready(fn())  # warm-up (compiles)
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        jax.block_until_ready(fn())
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main(argv=None) -> dict:
@@ -82,11 +68,7 @@ def main(argv=None) -> dict:
 
     report = {
         "benchmark": "forward model, conus-plus totals",
-        "device": str(jax.devices()[0]),
-        "platform": platform.platform(),
-        "cpu_count": os.cpu_count(),
-        "jax_version": jax.__version__,
-        "float64": bool(jax.config.jax_enable_x64),
+        **machine(),
         "quadrature": {"recoil_nodes": int(experiment.recoil.size), "response_nodes": experiment.response_nodes},
         "single_evaluation_seconds": t_forward,
         "gradient_seconds": t_grad,
@@ -100,20 +82,14 @@ def main(argv=None) -> dict:
         "reference_total": ref["total"],
         "relative_difference_to_reference": abs(model_total - ref["total"]) / ref["total"],
     }
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2))
+    write_report(report, args.out)
     if not args.no_readme:
-        write_table(report)
+        write_table("forward", table_rows(report))
     return report
 
 
-def write_table(report: dict) -> None:
-    readme = ROOT / "benchmarks" / "README.md"
+def table_rows(report: dict) -> list[str]:
     rows = [
-        "| quantity | value |",
-        "|---|---|",
         f"| device / JAX / float64 | {report['device']} / {report['jax_version']} / {report['float64']} ({report['cpu_count']} cores) |",
         f"| quadrature (recoil × response nodes) | {report['quadrature']['recoil_nodes']} × {report['quadrature']['response_nodes']} |",
         f"| one jitted evaluation | {report['single_evaluation_seconds'] * 1e6:.1f} µs |",
@@ -126,12 +102,7 @@ def write_table(report: dict) -> None:
         f"| speed-up over reference | {report['speedup_single_vs_reference']:,.0f} × single, {report['speedup_batched_vs_reference']:,.0f} × batched |",
         f"| model vs reference total | {report['model_total']:.4f} vs {report['reference_total']:.4f} (rel. diff {report['relative_difference_to_reference']:.1e}) |",
     ]
-    table = "\n".join(rows)
-    text = readme.read_text()
-    begin, end = "<!-- BEGIN forward -->", "<!-- END forward -->"
-    head, rest = text.split(begin, 1)
-    _, tail = rest.split(end, 1)
-    readme.write_text(f"{head}{begin}\n{table}\n{end}{tail}")
+    return rows
 
 
 if __name__ == "__main__":

@@ -148,12 +148,31 @@ def fit(objective, params: Params, free, *, n_starts: int = 4, seed: int = 0) ->
                      max(1, n_starts))
 
 
+@eqx.filter_jit
+def _chi2_along(objective, params: Params, poi: str, values):
+    return jax.vmap(lambda x: objective(params.replace(**{poi: x})))(values)
+
+
+@eqx.filter_jit
+def _bisect(objective, params: Params, poi: str, offset, lo, hi):
+    """Root of χ²(poi = x) − offset on [lo, hi] by optimistix bisection."""
+
+    def fn(x, args):
+        obj, p = args
+        return obj(p.replace(**{poi: x})) - offset
+
+    sol = optx.root_find(fn, optx.Bisection(rtol=1e-12, atol=1e-14 * jnp.maximum(1.0, jnp.abs(hi - lo))),
+                         0.5 * (lo + hi), args=(objective, params), options={"lower": lo, "upper": hi},
+                         max_steps=400, throw=False)
+    return sol.value
+
+
 def profile_chi2(objective, params: Params, poi: str, values, nuisances=()) -> np.ndarray:
     """χ² profiled over ``nuisances`` at each value of ``poi`` (vmapped)."""
     check_names((poi, *nuisances))
     values = jnp.atleast_1d(jnp.asarray(values, dtype=float))
     if not nuisances:
-        return np.asarray(jax.jit(jax.vmap(lambda x, o, p: o(p.replace(**{poi: x})), in_axes=(0, None, None)))(values, objective, params))
+        return np.asarray(_chi2_along(objective, params, poi, values))
     out = []
     for x in np.asarray(values):
         out.append(fit(objective, params.replace(**{poi: x}), nuisances, n_starts=2).chi2_min)
@@ -186,13 +205,7 @@ def _crossing(objective, best: FitResult, poi: str, level: float, lo: float, hi:
     if np.sign(d_lo) == np.sign(d_hi):
         return None
     if not nuisances:
-        def fn(x, args):
-            obj, p = args
-            return obj(p.replace(**{poi: x})) - chi2_min - level
-
-        sol = optx.root_find(fn, optx.Bisection(rtol=1e-12, atol=1e-14 * max(1.0, abs(hi - lo))), jnp.asarray(0.5 * (lo + hi)),
-                             args=(objective, best.params), options={"lower": lo, "upper": hi}, max_steps=400, throw=False)
-        return float(sol.value)
+        return float(_bisect(objective, best.params, poi, jnp.asarray(chi2_min + level), jnp.asarray(float(lo)), jnp.asarray(float(hi))))
     a, b = lo, hi  # nuisances: plain bisection on the profiled Δχ² (each step is a fit)
     for _ in range(60):
         m = 0.5 * (a + b)

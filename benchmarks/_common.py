@@ -1,0 +1,53 @@
+"""Shared helpers of the benchmark scripts: timing and the README tables."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import jax
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))  # the independent reference lives with the tests
+
+
+def best_time(fn, repeats: int) -> float:
+    """Best wall time of ``fn()`` over ``repeats`` runs after one warm-up run
+    (which compiles), each ending with ``block_until_ready``."""
+    jax.block_until_ready(fn())
+    times = []
+    for _ in range(max(1, repeats)):
+        t0 = time.perf_counter()
+        jax.block_until_ready(fn())
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def machine() -> dict:
+    return {
+        "device": str(jax.devices()[0]), "platform": platform.platform(), "cpu_count": os.cpu_count(),
+        "jax_version": jax.__version__, "float64": bool(jax.config.jax_enable_x64),
+    }
+
+
+def write_report(report: dict, out: str | Path) -> None:
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2))
+
+
+def write_table(section: str, rows: list[str]) -> None:
+    """Replace the table between ``<!-- BEGIN section -->`` and ``<!-- END section -->``
+    in benchmarks/README.md."""
+    readme = ROOT / "benchmarks" / "README.md"
+    text = readme.read_text()
+    begin, end = f"<!-- BEGIN {section} -->", f"<!-- END {section} -->"
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    table = "\n".join(["| quantity | value |", "|---|---|", *rows])
+    readme.write_text(f"{head}{begin}\n{table}\n{end}{tail}")

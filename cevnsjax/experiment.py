@@ -30,7 +30,7 @@ import numpy as np
 
 from . import flux as flux_mod
 from . import units
-from .cross_section import COUPLINGS
+from .cross_section import COUPLINGS, VECTOR_MEDIATORS, stepping_electron_number
 from .detector import resolution_sigma
 from .nucleus import FORM_FACTORS, Isotope, Target, form_factor, max_recoil, min_neutrino_energy, momentum_transfer
 from .parameters import PARAMETERS, ParameterError, validate_value
@@ -38,6 +38,9 @@ from .quadrature import log_nodes, map_nodes
 from .quenching import ionisation_energy
 
 SCHEMA_VERSION = 1
+
+#: Signal channels: CEvNS on nuclei, elastic ν̄e scattering on atomic electrons.
+CHANNELS = ("nuclear", "electron")
 
 #: Thresholds the model accepts [eVee]. Below 50 eVee (≈ 0.3 keVnr in Ge) the
 #: Lindhard description is not validated and the recoil grid would have to
@@ -91,6 +94,9 @@ EXPERIMENT_SCHEMA = {
             "properties": {
                 "couplings": {"enum": list(COUPLINGS)},
                 "form_factor": {"enum": list(FORM_FACTORS)},
+                "vector_mediator": {"enum": list(VECTOR_MEDIATORS)},
+                "channels": {"type": "array", "minItems": 1, "uniqueItems": True,
+                             "items": {"enum": list(CHANNELS)}},
             },
         },
         "nominal_parameters": {"type": "object", "additionalProperties": {"type": "number"}},
@@ -132,6 +138,8 @@ EXPERIMENT_SCHEMA = {
                 "flux_nodes": {"type": "integer", "minimum": 8, "maximum": 4096},
                 "response_nodes": {"type": "integer", "minimum": 4, "maximum": 512},
                 "response_window_sigma": {"type": "number", "minimum": 4, "maximum": 12},
+                "electron_panel_eV": {"type": "number", "minimum": 1, "maximum": 200},
+                "electron_panel_nodes": {"type": "integer", "minimum": 2, "maximum": 64},
             },
         },
     },
@@ -143,8 +151,9 @@ EXPERIMENT_SCHEMA = {
     ],
 }
 
-DEFAULT_NUMERICS = {"recoil_nodes": 96, "flux_nodes": 48, "response_nodes": 16, "response_window_sigma": 7.0}
-DEFAULT_PHYSICS = {"couplings": "tree", "form_factor": "helm"}
+DEFAULT_NUMERICS = {"recoil_nodes": 96, "flux_nodes": 48, "response_nodes": 16, "response_window_sigma": 7.0,
+                    "electron_panel_eV": 20.0, "electron_panel_nodes": 4}
+DEFAULT_PHYSICS = {"couplings": "tree", "form_factor": "helm", "vector_mediator": "universal", "channels": ["nuclear"]}
 DEFAULT_SOURCE = {"energy_per_fission": "ma2013", "captures_per_fission": 0.6, "e_max_MeV": 10.0}
 
 
@@ -289,6 +298,7 @@ def load_target(name: str) -> Target:
         target = Target(
             name=data["name"], symbol=data["symbol"], Z=Z, isotopes=isotopes,
             fano=float(data["fano"]), pair_energy_eV=float(data["pair_energy_eV"]),
+            shells=tuple((float(sh["binding_keV"]) * units.keV, int(sh["electrons"])) for sh in data.get("electron_shells_keV", [])),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ExperimentError(f"target file {str(path)!r}: missing or malformed field ({exc})") from None
@@ -316,6 +326,12 @@ class Experiment(eqx.Module):
     form_factor_sq: jax.Array  # (n_iso, n_T)
     flux_moments: jax.Array  # (n_iso, n_T, 3): ∫ s(E) E^-k dE [per fission, MeV^-k]
     lindhard_epsilon: jax.Array  # (n_T,)
+    # electron channel (empty arrays when the channel is off)
+    electron_recoil: jax.Array  # (n_Te,) [MeV]
+    electron_weights: jax.Array
+    electron_moments: jax.Array  # (n_Te, 3): ∫ s(E) E^-k dE from E_min,e(T)
+    electron_number: jax.Array  # (n_Te,) electrons per atom with binding below T
+    electron_prefactor: jax.Array  # counts/(kg day MeV) per unit bracket (G_F² m_e/2π folded)
     # detectors
     exposure: jax.Array  # (n_det,) [kg day]
     threshold: jax.Array  # (n_det,) [MeV]
@@ -331,6 +347,8 @@ class Experiment(eqx.Module):
     detector_names: tuple[str, ...] = eqx.field(static=True)
     couplings: str = eqx.field(static=True)
     form_factor: str = eqx.field(static=True)
+    vector_mediator: str = eqx.field(static=True)
+    channels: tuple[str, ...] = eqx.field(static=True)
     flux_normalisation: str = eqx.field(static=True)
     response_nodes: int = eqx.field(static=True)
     response_window: float = eqx.field(static=True)
@@ -371,6 +389,30 @@ def _recoil_range(target: Target, spec: dict) -> tuple[float, float]:
         else:
             hi = mid
     return math.exp(lo), t_hi
+
+
+def _electron_grid(target: Target, spec: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Composite Gauss–Legendre rule for electron recoils T_e [MeV]: panels of
+    ``electron_panel_eV`` between the lowest energy that can reach a threshold
+    and the highest that can reach an ROI end (resolution windows at the
+    largest allowed res_scale and fano), split at every shell binding energy
+    (where the stepping approximation jumps)."""
+    numerics = spec["numerics"]
+    window = numerics["response_window_sigma"]
+
+    def sigma_max(e, det):
+        return float(resolution_sigma(e, _RES_SCALE_MAX * det["resolution"]["sigma0_eVee"] * units.eV,
+                                      PARAMETERS["fano"].upper, target.pair_energy_eV * units.eV))
+
+    dets = spec["detectors"]
+    lo = max(1.0 * units.eV, min(d["threshold_eVee"] * units.eV - window * sigma_max(d["threshold_eVee"] * units.eV, d) for d in dets))
+    hi = max(d["roi_max_eVee"] * units.eV + window * sigma_max(d["roi_max_eVee"] * units.eV, d) for d in dets)
+    step = numerics["electron_panel_eV"] * units.eV
+    edges = set(np.arange(lo, hi, step).tolist()) | {hi} | {b for b, _ in target.shells if lo < b < hi}
+    edges = np.array(sorted(edges))
+    edges = edges[np.concatenate([[True], np.diff(edges) > 1e-3 * units.eV])]
+    nodes, weights = map_nodes(jnp.asarray(edges[:-1]), jnp.asarray(edges[1:]), numerics["electron_panel_nodes"])
+    return np.asarray(nodes).ravel(), np.asarray(weights).ravel()
 
 
 def _flux_moments(recoil: np.ndarray, mass: float, source: dict, order: int) -> np.ndarray:
@@ -442,6 +484,19 @@ def _build(spec: dict, flux_normalisation: str | None) -> tuple[dict, dict]:
     def arr(x):
         return np.asarray(x, dtype=np.float64)
 
+    if "electron" in spec["physics"]["channels"]:
+        if not target.shells:
+            raise ExperimentError(f"field physics.channels: the electron channel needs electron_shells_keV in target {target.name!r}")
+        e_rec, e_w = _electron_grid(target, spec)
+        e_mom = _flux_moments(e_rec, units.M_ELECTRON, flux_source, numerics["flux_nodes"])
+        e_num = np.asarray(stepping_electron_number(e_rec, target.shells))
+        e_pref = (atoms * units.SECONDS_PER_DAY * flux_scale * units.G_FERMI**2 * units.M_ELECTRON
+                  / (2.0 * math.pi) * units.HBARC_MEV_CM**2)
+    else:
+        e_rec = e_w = e_num = np.zeros(0)
+        e_mom = np.zeros((0, 3))
+        e_pref = 0.0
+
     nominal = {"fano": target.fano, **spec.get("nominal_parameters", {})}
     fields_np = dict(
         recoil=arr(recoil), recoil_weights=arr(recoil_w),
@@ -451,6 +506,8 @@ def _build(spec: dict, flux_normalisation: str | None) -> tuple[dict, dict]:
         isotope_mass=arr([iso.nuclear_mass for iso in target.isotopes]),
         form_factor_sq=arr(ff2), flux_moments=arr(moments),
         lindhard_epsilon=arr(11.5 * target.Z ** (-7.0 / 3.0) * recoil_np / units.keV),
+        electron_recoil=arr(e_rec), electron_weights=arr(e_w), electron_moments=arr(e_mom),
+        electron_number=arr(e_num), electron_prefactor=arr(e_pref),
         exposure=arr([d["exposure_kg_day"] for d in dets]),
         threshold=arr([d["threshold_eVee"] * units.eV for d in dets]),
         bin_lo=arr(lo), bin_hi=arr(hi), bin_mask=arr(mask),
@@ -464,6 +521,8 @@ def _build(spec: dict, flux_normalisation: str | None) -> tuple[dict, dict]:
         detector_names=tuple(d["name"] for d in dets),
         couplings=spec["physics"]["couplings"],
         form_factor=spec["physics"]["form_factor"],
+        vector_mediator=spec["physics"]["vector_mediator"],
+        channels=tuple(spec["physics"]["channels"]),
         flux_normalisation=source["normalisation"],
         response_nodes=int(numerics["response_nodes"]),
         response_window=float(numerics["response_window_sigma"]),
@@ -473,16 +532,18 @@ def _build(spec: dict, flux_normalisation: str | None) -> tuple[dict, dict]:
 
 
 def load_experiment(name_or_path: str | Path = "conus-plus", *, flux_normalisation: str | None = None,
-                    numerics: dict | None = None) -> Experiment:
+                    numerics: dict | None = None, physics: dict | None = None) -> Experiment:
     """Read, validate and build an experiment.
 
     ``flux_normalisation`` overrides the file's choice ('total_flux' or
-    'thermal_power'); ``numerics`` overrides quadrature settings (validated
-    like the file's ``numerics`` block).
+    'thermal_power'); ``numerics`` and ``physics`` override entries of those
+    blocks (validated like the file's), e.g. ``physics={"vector_mediator": "b-l"}``.
     """
     spec = read_experiment_spec(name_or_path)
-    if numerics:
+    if numerics or physics:
         raw = {**_read_json(resolve_experiment_path(name_or_path), "experiment file")}
-        raw["numerics"] = {**raw.get("numerics", {}), **numerics}
-        spec = validate_experiment_spec(raw, origin=f"{name_or_path} (numerics override)")
+        for block, override in (("numerics", numerics), ("physics", physics)):
+            if override:
+                raw[block] = {**raw.get(block, {}), **override}
+        spec = validate_experiment_spec(raw, origin=f"{name_or_path} (with overrides)")
     return build_experiment(spec, flux_normalisation=flux_normalisation)

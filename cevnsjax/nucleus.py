@@ -61,6 +61,8 @@ class Target:
     isotopes: tuple[Isotope, ...]
     fano: float
     pair_energy_eV: float
+    #: atomic shells ((binding energy [MeV], electrons), ...) for the stepping approximation
+    shells: tuple[tuple[float, int], ...] = ()
 
     @property
     def mean_atomic_mass_u(self) -> float:

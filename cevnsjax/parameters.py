@@ -97,6 +97,19 @@ PARAMETERS: dict[str, ParameterSpec] = {
             "eps_ee_dV", 0.0, -2.0, 2.0, "",
             "flavour-diagonal vector NSI coupling ε^{dV}_{ee}",
         ),
+        ParameterSpec("eps_emu_uV", 0.0, -2.0, 2.0, "", "off-diagonal vector NSI ε^{uV}_{eμ} (adds incoherently)"),
+        ParameterSpec("eps_emu_dV", 0.0, -2.0, 2.0, "", "off-diagonal vector NSI ε^{dV}_{eμ} (adds incoherently)"),
+        ParameterSpec("eps_etau_uV", 0.0, -2.0, 2.0, "", "off-diagonal vector NSI ε^{uV}_{eτ} (adds incoherently)"),
+        ParameterSpec("eps_etau_dV", 0.0, -2.0, 2.0, "", "off-diagonal vector NSI ε^{dV}_{eτ} (adds incoherently)"),
+        ParameterSpec(
+            "g_zp", 0.0, 0.0, 1.0, "",
+            "light vector mediator coupling g (to ν and, per the experiment's vector_mediator "
+            "model, to quarks and electrons)",
+        ),
+        ParameterSpec("m_zp", 1000.0, 1e-3, 1e5, "MeV", "light vector mediator mass"),
+        ParameterSpec("g_phi", 0.0, 0.0, 1.0, "", "light scalar mediator coupling g (universal)"),
+        ParameterSpec("m_phi", 1000.0, 1e-3, 1e5, "MeV", "light scalar mediator mass"),
+        ParameterSpec("q_nu", 0.0, -1e-5, 1e-5, "e", "neutrino millicharge (units of the elementary charge)"),
     )
 }
 
@@ -118,6 +131,15 @@ class Params(eqx.Module):
     mu_nu: jax.Array
     eps_ee_uV: jax.Array
     eps_ee_dV: jax.Array
+    eps_emu_uV: jax.Array
+    eps_emu_dV: jax.Array
+    eps_etau_uV: jax.Array
+    eps_etau_dV: jax.Array
+    g_zp: jax.Array
+    m_zp: jax.Array
+    g_phi: jax.Array
+    m_phi: jax.Array
+    q_nu: jax.Array
 
     def to_dict(self) -> dict[str, float]:
         """Concrete parameter values as Python floats (not for use under jit)."""

@@ -37,6 +37,9 @@ def _build_parser() -> argparse.ArgumentParser:
     analysis.add_argument("--sigma-alpha", type=float, default=None,
                           help="relative normalisation uncertainty σ_α (default: sqrt(0.024²+0.113²+0.263²), seed paper)")
     analysis.add_argument("--plot", default=None, metavar="FILE", help="write the figure to FILE (.png) and its .pdf twin")
+    analysis.add_argument("--spectra", default=None, metavar="FILE",
+                          help="ON/OFF spectra file for experiments with a spectral analysis (default: Asimov data at "
+                               "the nominal parameters, i.e. the expected sensitivity)")
 
     parser = argparse.ArgumentParser(prog="cevnsjax", description="Differentiable CEvNS forward model and inference.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -60,15 +63,57 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--points", type=int, default=201, help="grid points per axis (default 201)")
     p.add_argument("--cl", type=float, nargs="+", default=[0.682689492137086, 0.9],
                    help="confidence levels of the contours, 2 dof (default 0.6827 0.9)")
+
+    p = sub.add_parser("exclusion", parents=[common, analysis], help="mediator coupling limits versus mass")
+    p.add_argument("model", help="vector-universal, vector-bl or scalar")
+    p.add_argument("--masses", nargs=3, type=float, default=[1e-3, 1e4, 50], metavar=("LO", "HI", "N"),
+                   help="log-spaced masses [MeV] (default 1e-3 1e4 50, i.e. 1 keV to 10 GeV)")
+    p.add_argument("--cl", type=float, default=0.9, help="confidence level (default 0.9)")
+
+    p = sub.add_parser("sample", parents=[common, analysis],
+                       help="Bayesian posterior of one or more parameters with NUTS (NumPyro), counting χ²")
+    p.add_argument("parameters", nargs="+", metavar="PARAM", help="parameters to sample (the others stay fixed)")
+    p.add_argument("--chains", type=int, default=4, help="number of chains (default 4)")
+    p.add_argument("--samples", type=int, default=2000, help="draws per chain after the warm-up (default 2000)")
+    p.add_argument("--warmup", type=int, default=500, help="warm-up (adaptation) steps per chain (default 500)")
+    p.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives identical samples (default 0)")
+    p.add_argument("--prior", action="append", default=[], metavar="NAME=SPEC",
+                   help="prior of a sampled parameter (repeatable): uniform (default: over its allowed range), "
+                        "uniform:LO,HI, loguniform:LO[,HI] (LO > 0), gauss:MU,SIGMA (truncated to the allowed range)")
+    p.add_argument("--dense-mass", action="store_true", help="adapt a full mass matrix (correlated parameters, e.g. NSI)")
+    p.add_argument("--target-accept", type=float, default=0.8, help="NUTS target acceptance probability (default 0.8)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="write DIR/posterior.nc (ArviZ InferenceData, netCDF) and the corner plot DIR/corner.png/.pdf")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar on stderr (default: on when stderr is a terminal)")
     return parser
 
 
-def _setup(args):
-    from .experiment import load_experiment
+def _setup(args, physics=None):
+    """Experiment, parameters and the analysis objective: the seed's counting χ²
+    for experiments without a spectral model, else the ON/OFF Poisson
+    likelihood on ``--spectra`` or on Asimov data at the nominal parameters."""
+    from .experiment import load_experiment, read_experiment_spec
     from .infer import SEED_MEASURED, SEED_SIGMA_ALPHA, counting_analysis
+    from .infer.spectral import asimov_spectra, onoff_analysis, read_spectra
     from .parameters import make_params
 
-    experiment = load_experiment(args.experiment)
+    spec = read_experiment_spec(args.experiment)
+    spectral = "background" in spec and all("exposure_off_kg_day" in d for d in spec["detectors"])
+    if spectral:
+        if args.measured is not None or args.sigma_alpha is not None:
+            raise ValueError(f"--measured/--sigma-alpha belong to the counting analysis; experiment {spec['name']!r} "
+                             "is analysed with its ON/OFF spectra (use --spectra FILE)")
+        analysis = onoff_analysis(args.experiment, experiment_kwargs={"physics": physics} if physics else None)
+        params = make_params(analysis.experiment.nominal(), **dict(args.param))
+        if args.spectra:
+            analysis = analysis.with_data(*(lambda d: (d["on"], d["off"]))(read_spectra(args.spectra, analysis.experiment)))
+        else:
+            analysis = asimov_spectra(analysis, params)
+        return analysis.experiment, params, analysis
+    if args.spectra:
+        raise ValueError(f"--spectra: experiment {spec['name']!r} has no spectral (ON/OFF) model; it uses the counting analysis")
+    experiment = load_experiment(args.experiment, physics=physics)
     params = make_params(experiment.nominal(), **dict(args.param))
     measured = SEED_MEASURED if args.measured is None else args.measured
     sigma_alpha = SEED_SIGMA_ALPHA if args.sigma_alpha is None else args.sigma_alpha
@@ -113,7 +158,11 @@ def _predict(args) -> dict:
 
 
 def _analysis_info(args, analysis) -> dict:
-    return {"experiment": analysis.experiment.name, "measured": float(analysis.measured), "sigma_alpha": float(analysis.sigma_alpha)}
+    if hasattr(analysis, "measured"):
+        return {"experiment": analysis.experiment.name, "analysis": "counting", "measured": float(analysis.measured),
+                "sigma_alpha": float(analysis.sigma_alpha)}
+    return {"experiment": analysis.experiment.name, "analysis": "on-off spectral",
+            "data": args.spectra or "asimov at the nominal parameters (expected sensitivity)"}
 
 
 def _fit(args) -> dict:
@@ -184,7 +233,36 @@ def _limit(args) -> dict:
             xs, dchi2, xlabel=plots.label(args.parameter), best_fit=result["upper_limit"],
             levels=((result["delta_chi2_level"], f"{100 * args.cl:g} % CL (Δχ² = {result['delta_chi2_level']:.2f})"),),
             reference=reference, path=args.plot, marker_label=f"{100 * args.cl:g} % CL upper limit {result['upper_limit']:.3g}")
+        if "electron" in experiment.channels and hasattr(analysis, "expected"):
+            result["plots"] += _channel_plot(analysis, params, args.parameter, result["upper_limit"], args.plot)
     return result
+
+
+def _channel_plot(analysis, params, name, limit, plot_path):
+    """Nuclear and electron recoil spectra (summed over detectors) beside the
+    background, at the nominal parameters and at the limit."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from . import plots, units
+    from .rates import expected_counts_by_channel
+
+    ex = analysis.experiment
+    d = 0  # the detectors share their binning; sum over them
+    n = int(np.asarray(ex.bin_mask[d]).sum())
+    sm = expected_counts_by_channel(params, ex)
+    at_limit = expected_counts_by_channel(params.replace(**{name: limit}), ex)
+    bkg = np.asarray(analysis.expected(params)[0] - sum(sm.values())).sum(axis=0)[:n]
+    components = {
+        "nuclear recoils (SM)": np.asarray(sm["nuclear"]).sum(axis=0)[:n],
+        "electron recoils (SM)": np.asarray(sm["electron"]).sum(axis=0)[:n],
+        f"electron recoils, {name} = {limit:.3g}": np.asarray(at_limit["electron"]).sum(axis=0)[:n],
+        "background (ON)": bkg,
+    }
+    path = Path(plot_path).with_name(Path(plot_path).stem + "_spectra.png")
+    return plots.channel_spectra_plot(np.asarray(ex.bin_lo[d, :n]) / units.eV, np.asarray(ex.bin_hi[d, :n]) / units.eV,
+                                      components, path=path, title=f"{ex.name}: signal channels, all detectors")
 
 
 def _scan(args) -> dict:
@@ -227,6 +305,88 @@ def _scan(args) -> dict:
     return result
 
 
+def _sample(args) -> dict:
+    from pathlib import Path
+
+    import numpy as np
+
+    from .infer import check_names
+    from .infer.bayes import corner_plot, parse_prior, posterior_predictive, sample_posterior
+    from .parameters import ParameterError
+
+    check_names(args.parameters)
+    repeated = sorted({n for n in args.parameters if args.parameters.count(n) > 1})
+    if repeated:
+        raise ParameterError(f"parameter {repeated[0]!r} is given twice")
+    for option, value, least in (("--chains", args.chains, 1), ("--samples", args.samples, 1), ("--warmup", args.warmup, 0)):
+        if value < least:
+            raise ParameterError(f"{option} must be at least {least}, got {value}")
+    priors = {name: None for name in args.parameters}
+    for text in args.prior:
+        name, sep, spec = (s.strip() for s in text.partition("="))
+        if not sep:
+            raise ParameterError(f"--prior expects NAME=SPEC (e.g. mu_nu=loguniform:1e-12), got {text!r}")
+        check_names([name])
+        if name not in priors:
+            raise ParameterError(f"--prior {name}: {name!r} is not sampled (sampled: {', '.join(args.parameters)})")
+        priors[name] = parse_prior(spec, name)
+    experiment, params, analysis = _setup(args)
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
+    posterior = sample_posterior(analysis, params, priors, chains=args.chains, samples=args.samples, warmup=args.warmup,
+                                 seed=args.seed, progress_bar=progress, dense_mass=args.dense_mass,
+                                 target_accept=args.target_accept)
+    predictive = posterior_predictive(posterior, analysis, params, seed=args.seed)
+    replicated = predictive["replicated"].ravel()
+    nan_to_none = (lambda v: None if isinstance(v, float) and not math.isfinite(v) else v)
+    result = {
+        "parameters": {n: {k: nan_to_none(v) for k, v in entry.items()} for n, entry in posterior.summary().items()},
+        "divergences": posterior.divergences,
+        "settings": {**posterior.settings, "priors": {n: p.describe() for n, p in posterior.priors.items()}},
+        **_analysis_info(args, analysis),
+        "posterior_predictive": {
+            "measured": float(analysis.measured),
+            "predicted_median": float(np.median(predictive["predicted"])),
+            "replicated_interval_90": [float(v) for v in np.quantile(replicated, [0.05, 0.95])],
+            "p_value": float(np.mean(replicated >= float(analysis.measured))),
+        },
+        "fixed_parameters": {k: v for k, v in params.to_dict().items() if k not in priors},
+        "files": [],
+    }
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        posterior.to_inference_data(predictive).to_netcdf(str(out / "posterior.nc"))
+        result["files"].append(str(out / "posterior.nc"))
+    plot = args.plot or (str(Path(args.out) / "corner.png") if args.out else None)
+    if plot:
+        result["plots"] = corner_plot(posterior, plot)
+    return result
+
+
+def _exclusion(args) -> dict:
+    import numpy as np
+
+    from . import plots
+    from .infer.exclusion import exclusion_curve, model_parameters
+
+    _, _, physics = model_parameters(args.model)
+    lo, hi, n = args.masses
+    if not (0 < lo < hi) or n < 2 or n != int(n):
+        raise ValueError(f"--masses: need 0 < LO < HI and an integer N >= 2, got {lo:g} {hi:g} {n:g}")
+    g_name, m_name, _ = model_parameters(args.model)
+    from .parameters import PARAMETERS
+    spec = PARAMETERS[m_name]
+    if not (spec.contains(lo) and spec.contains(hi)):
+        raise ValueError(f"--masses: [{lo:g}, {hi:g}] MeV leaves the range of {m_name!r} {spec.range_text} MeV")
+    experiment, params, analysis = _setup(args, physics=physics or None)
+    result = exclusion_curve(analysis, params, args.model, np.geomspace(lo, hi, int(n)), cl=args.cl)
+    result.update(_analysis_info(args, analysis))
+    if args.plot:
+        result["plots"] = plots.exclusion_plot({f"{experiment.name} ({result['analysis']})": result}, model=args.model,
+                                               path=args.plot)
+    return result
+
+
 def _print_predict(result: dict) -> None:
     print(f"experiment: {result['experiment']}   (flux normalisation: {result['flux_normalisation']})")
     print(f"{'detector':<16}{'threshold [eVee]':>18}{'exposure [kg d]':>18}{'CEvNS counts':>16}")
@@ -257,6 +417,30 @@ def _print_text(command: str, result: dict) -> None:
               f"χ²_min on grid {result['chi2_min_on_grid']:.4g}")
         for c in result["contours"]:
             print(f"  {100 * c['cl']:.2f} % CL (Δχ² = {c['delta_chi2_level']:.3f}): {len(c['lines'])} contour line(s)")
+    elif command == "sample":
+        s = result["settings"]
+        fmt = (lambda v: "nan" if v is None else f"{v:.4g}")
+        print(f"posterior ({s['sampler']}, {s['chains']} chains × {s['samples']} draws after {s['warmup']} warm-up, "
+              f"seed {s['seed']}, {s['chain_method']}); divergences: {result['divergences']}")
+        print(f"{'parameter':<16}{'mean':>11}{'median':>11}{'68 % HDI':>24}{'90 % HDI':>24}{'upper 90 %':>12}{'R-hat':>8}{'ESS':>8}")
+        for name, e in result["parameters"].items():
+            hdi = [f"[{fmt(e[k][0])}, {fmt(e[k][1])}]" for k in ("hdi_68", "hdi_90")]
+            print(f"{name:<16}{fmt(e['mean']):>11}{fmt(e['median']):>11}{hdi[0]:>24}{hdi[1]:>24}"
+                  f"{fmt(e['upper_90']) if 'upper_90' in e else '':>12}{fmt(e['r_hat']):>8}{e['ess_bulk']:>8.0f}")
+        for name, prior in s["priors"].items():
+            print(f"  prior {name}: {prior}")
+        pp = result["posterior_predictive"]
+        lo, hi = pp["replicated_interval_90"]
+        print(f"  posterior predictive count: 90 % interval [{lo:.0f}, {hi:.0f}], measured {pp['measured']:g}, "
+              f"P(N_rep ≥ N_meas) = {pp['p_value']:.2f}")
+        for path in result["files"]:
+            print(f"wrote {path}")
+    elif command == "exclusion":
+        print(f"{result['model']}: {100 * result['cl']:g} % CL coupling limits ({result['analysis']}, {result['experiment']}), "
+              f"{result['forward_evaluations']:,} forward evaluations")
+        for m, g, isl in zip(result["masses_MeV"], result["coupling_limits"], result["allowed_islands"]):
+            extra = "" if not isl else "   allowed again in " + ", ".join(f"[{a:.3g}, {b:.3g}]" for a, b in isl)
+            print(f"  m = {m:10.4g} MeV   g < {'none' if g is None else f'{g:.4g}'}{extra}")
     for path in result.get("plots", []):
         print(f"wrote {path}")
 
@@ -270,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
     from .parameters import ParameterError
 
     enable_x64()
-    handlers = {"predict": _predict, "fit": _fit, "limit": _limit, "scan": _scan}
+    handlers = {"predict": _predict, "fit": _fit, "limit": _limit, "scan": _scan, "exclusion": _exclusion, "sample": _sample}
     try:
         result = handlers[args.command](args)
     except (ExperimentError, ParameterError, ValueError) as exc:

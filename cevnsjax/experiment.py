@@ -130,6 +130,17 @@ EXPERIMENT_SCHEMA = {
                 },
             },
         },
+        "background": {
+            "type": "object",
+            "description": "background model of spectral analyses, in reconstructed energy, per kg day keVee",
+            "required": ["flat_per_kg_day_keV", "noise_per_kg_day_keV", "noise_decay_eVee"],
+            "additionalProperties": False,
+            "properties": {
+                "flat_per_kg_day_keV": {"type": "number", "minimum": 0},
+                "noise_per_kg_day_keV": {"type": "number", "minimum": 0},
+                "noise_decay_eVee": _POS,
+            },
+        },
         "numerics": {
             "type": "object",
             "additionalProperties": False,

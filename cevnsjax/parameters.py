@@ -110,6 +110,9 @@ PARAMETERS: dict[str, ParameterSpec] = {
         ParameterSpec("g_phi", 0.0, 0.0, 1.0, "", "light scalar mediator coupling g (universal)"),
         ParameterSpec("m_phi", 1000.0, 1e-3, 1e5, "MeV", "light scalar mediator mass"),
         ParameterSpec("q_nu", 0.0, -1e-5, 1e-5, "e", "neutrino millicharge (units of the elementary charge)"),
+        ParameterSpec("energy_scale", 1.0, 0.8, 1.2, "", "multiplier on the true ionisation energy (energy-scale nuisance)"),
+        ParameterSpec("bkg_scale", 1.0, 0.0, 10.0, "", "multiplier on the flat background of a spectral analysis"),
+        ParameterSpec("bkg_noise_scale", 1.0, 0.0, 10.0, "", "multiplier on the threshold-noise background of a spectral analysis"),
     )
 }
 
@@ -140,6 +143,9 @@ class Params(eqx.Module):
     g_phi: jax.Array
     m_phi: jax.Array
     q_nu: jax.Array
+    energy_scale: jax.Array
+    bkg_scale: jax.Array
+    bkg_noise_scale: jax.Array
 
     def to_dict(self) -> dict[str, float]:
         """Concrete parameter values as Python floats (not for use under jit)."""

@@ -136,3 +136,49 @@ def contour_plot(xs, ys, delta_chi2, contours: dict, *, xlabel: str, ylabel: str
 
 def contours_label(level: float) -> str:
     return f"Δχ² = {level:.2f}"
+
+
+def exclusion_plot(curves: dict, *, model: str, path) -> list[str]:
+    """Coupling limits versus mediator mass (log-log), one line per analysis,
+    with the allowed islands of destructive interference marked."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots()
+        for i, (name, res) in enumerate(curves.items()):
+            m = np.asarray(res["masses_MeV"], dtype=float)
+            g = np.asarray([np.nan if x is None else x for x in res["coupling_limits"]], dtype=float)
+            color = [CONUS_COLOR, "tab:blue", "tab:green"][i % 3]
+            ax.plot(m, g, color=color, lw=1.8, label=f"{name}: {100 * res['cl']:g} % CL")
+            labelled = False
+            for mj, isl in zip(m, res["allowed_islands"]):
+                for a, b in isl:
+                    ax.plot([mj, mj], [a, b], color=color, lw=3, alpha=0.5,
+                            label=None if labelled else "allowed again (weak charge flipped)")
+                    labelled = True
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("mediator mass [MeV]")
+        ax.set_ylabel(r"coupling $g$")
+        ax.set_title({"vector-universal": "light vector, universal", "vector-bl": "light vector, B−L",
+                      "scalar": "light scalar, universal"}.get(model, model))
+        ax.legend(fontsize=8, loc="upper left")
+        return _save(fig, path)
+
+
+def channel_spectra_plot(bin_lo_eV, bin_hi_eV, components: dict, *, path, title=None) -> list[str]:
+    """Counts per keVee versus reconstructed energy for several components
+    (e.g. nuclear and electron recoils, background), as step lines."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots()
+        lo, hi = np.asarray(bin_lo_eV), np.asarray(bin_hi_eV)
+        edges = np.concatenate([lo, hi[-1:]])
+        width_kev = (hi - lo) / 1e3
+        for name, counts in components.items():
+            dens = np.asarray(counts) / width_kev
+            ax.stairs(dens, edges, lw=1.6, label=name)
+        ax.set_yscale("log")
+        ax.set_xlabel(r"reconstructed energy [eV$_{ee}$]")
+        ax.set_ylabel(r"counts / keV$_{ee}$")
+        if title:
+            ax.set_title(title)
+        ax.legend(fontsize=8)
+        return _save(fig, path)

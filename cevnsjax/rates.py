@@ -79,8 +79,10 @@ def detector_response(params: Params, experiment: Experiment):
 
 
 def response_at(params: Params, experiment: Experiment, mu):
-    """P_{d,b}(μ) for true ionisation energies ``mu`` (n,) [MeV]: (n_det, n, n_bins)."""
+    """P_{d,b}(μ) for true ionisation energies ``mu`` (n,) [MeV]: (n_det, n, n_bins);
+    the energy-scale nuisance multiplies μ."""
     ex = experiment
+    mu = mu * params.energy_scale
     sigma0 = ex.sigma0 * params.res_scale  # (n_det,)
     sigma = resolution_sigma(mu[None, :], sigma0[:, None], params.fano, ex.pair_energy)  # (n_det, n_T)
     e50 = ex.eff_e50 + params.eff_shift_eVee * units.eV

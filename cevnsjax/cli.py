@@ -1,4 +1,4 @@
-"""Command-line interface: ``cevnsjax predict | fit | limit | scan``.
+"""Command-line interface: ``cevnsjax predict | fit | limit | scan | exclusion | sample | reproduce``.
 
 Exit status: 0 on success, 2 on bad input (unknown experiment or parameter,
 value out of range, malformed file, bad option), with a one-line message on
@@ -63,6 +63,12 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--points", type=int, default=201, help="grid points per axis (default 201)")
     p.add_argument("--cl", type=float, nargs="+", default=[0.682689492137086, 0.9],
                    help="confidence levels of the contours, 2 dof (default 0.6827 0.9)")
+
+    p = sub.add_parser("reproduce", help="run every analysis of the shipped data; write results.json and figures")
+    p.add_argument("--out", default="results", metavar="DIR", help="output folder (default: results)")
+    p.add_argument("--quick", action="store_true", help="coarser grids and fewer samples (a few minutes on 2 cores)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the posterior sampling (default 0)")
+    p.add_argument("--json", action="store_true", help="print results.json to stdout instead of the summary table")
 
     p = sub.add_parser("exclusion", parents=[common, analysis], help="mediator coupling limits versus mass")
     p.add_argument("model", help="vector-universal, vector-bl or scalar")
@@ -387,6 +393,12 @@ def _exclusion(args) -> dict:
     return result
 
 
+def _reproduce(args) -> dict:
+    from .reproduce import reproduce
+
+    return reproduce(args.out, quick=args.quick, seed=args.seed)
+
+
 def _print_predict(result: dict) -> None:
     print(f"experiment: {result['experiment']}   (flux normalisation: {result['flux_normalisation']})")
     print(f"{'detector':<16}{'threshold [eVee]':>18}{'exposure [kg d]':>18}{'CEvNS counts':>16}")
@@ -401,6 +413,11 @@ def _print_predict(result: dict) -> None:
 def _print_text(command: str, result: dict) -> None:
     if command == "predict":
         _print_predict(result)
+        return
+    if command == "reproduce":
+        from .reproduce import print_summary
+
+        print_summary(result)
         return
     if command == "fit":
         lo, hi = result.get("interval_68", result.get("interval"))
@@ -454,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
     from .parameters import ParameterError
 
     enable_x64()
-    handlers = {"predict": _predict, "fit": _fit, "limit": _limit, "scan": _scan, "exclusion": _exclusion, "sample": _sample}
+    handlers = {"predict": _predict, "fit": _fit, "limit": _limit, "scan": _scan, "exclusion": _exclusion, "reproduce": _reproduce, "sample": _sample}
     try:
         result = handlers[args.command](args)
     except (ExperimentError, ParameterError, ValueError) as exc:

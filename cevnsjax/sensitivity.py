@@ -93,6 +93,7 @@ def _variance(params: Params, experiment: Experiment, design: Design, cost: Cost
     return jnp.sum(signal + 2.0 * background) + (cost.sigma_sys * total) ** 2
 
 
+@eqx.filter_jit
 def sin2_sensitivity(params: Params, experiment: Experiment, design: Design, cost: CostModel = CostModel()):
     """Asimov 1σ uncertainty on sin²θW for ``design`` (differentiable)."""
     ex = apply_design(experiment, design)
@@ -100,6 +101,7 @@ def sin2_sensitivity(params: Params, experiment: Experiment, design: Design, cos
     return jnp.sqrt(_variance(params, experiment, design, cost)) / jnp.abs(slope)
 
 
+@eqx.filter_jit
 def mu_nu_expected_limit(params: Params, experiment: Experiment, design: Design, cost: CostModel = CostModel()):
     """Expected 90 % CL upper limit on μν [μB] (background-only Asimov, Δχ² = 2.71)."""
     ex = apply_design(experiment, design)

@@ -9,8 +9,9 @@ Standard Model) on the grid, and the limit is the *first* coupling above which
 in ln g. A universal vector mediator interferes destructively with the weak
 charge: at larger couplings Δχ² falls below the level again around the
 coupling that flips the sign of Q_W and restores the Standard Model rate.
-Those *allowed islands* above the limit are reported per mass (grid
-resolution), so no excluded band is claimed where the data cannot exclude.
+Those *allowed islands* above the limit are reported per mass by outer bounds
+at grid resolution (the excluded grid points around them), so no excluded band
+is claimed where the data cannot exclude.
 """
 
 from __future__ import annotations
@@ -116,17 +117,18 @@ def exclusion_curve(objective, params: Params, model: str, masses, *, cl: float 
         limits[idx] = np.asarray(refined)
         n_refine_steps = int(np.asarray(steps).sum())
     for j in np.flatnonzero(ok):
-        below = ~above[first[j]:, j]
-        start = None
-        for k, flag in enumerate(below):
-            g = grid[first[j] + k]
-            if flag and start is None:
-                start = g
-            if not flag and start is not None:
-                islands[j].append([float(start), float(grid[first[j] + k - 1])])
-                start = None
-        if start is not None:
-            islands[j].append([float(start), float(grid[-1])])
+        # islands: runs of grid couplings above the first crossing where Δχ² is back below
+        # the level, reported by their *outer* bounds (the excluded grid points on
+        # either side), so an island narrower than the grid spacing is never empty
+        below = ~above[:, j]
+        k = first[j] + 1
+        while k < grid.size:
+            if below[k]:
+                start = k
+                while k < grid.size and below[k]:
+                    k += 1
+                islands[j].append([float(grid[start - 1]), float(grid[min(k, grid.size - 1)])])
+            k += 1
     return {
         "model": model, "cl": cl, "delta_chi2_level": level, "masses_MeV": masses.tolist(),
         "coupling_limits": [None if not np.isfinite(x) else float(x) for x in limits],

@@ -33,3 +33,11 @@ def test_analysis_benchmark_runs_quick(tmp_path):
     assert report["sin2_best_fit"] == pytest.approx(0.255, abs=0.005)
     assert report["max_relative_difference_on_subgrid"] < 1e-4
     assert report["scan_speedup_vs_reference"] > 1
+
+
+def test_exclusion_benchmark_runs_quick(tmp_path):
+    out = tmp_path / "exclusion.json"
+    report = load("bench_exclusion").main(["--quick", "--no-readme", "--out", str(out)])
+    runs = json.loads(out.read_text())["runs"]
+    assert {r["model"] for r in runs} == {"vector-universal", "vector-bl", "scalar"}
+    assert all(r["forward_evaluations"] > 10 * r["masses"] and r["limit_at_1keV"] > 0 for r in report["runs"])

@@ -37,9 +37,10 @@ Run the same script on every process. Each process places only the blocks that
 belong to its own devices (:func:`shard_points` builds the global array with
 ``jax.make_array_from_callback``), and the values come back to every process
 through ``multihost_utils.process_allgather`` (:func:`to_host`); write files
-from ``jax.process_index() == 0`` only. The multi-process path is written to
-JAX's documented multi-controller rules but is not exercised by the test suite
-(only single-process multi-device is).
+from ``jax.process_index() == 0`` only. On CPUs, processes need
+``jax.config.update("jax_cpu_collectives_implementation", "gloo")`` before
+``initialize`` for the gather. Tested with two local processes of one CPU
+device each (``tests/test_scale.py``); not tested on several real hosts or GPUs.
 """
 
 from __future__ import annotations

@@ -202,3 +202,48 @@ def test_run_all_collects_reports_and_peak_memory(tmp_path):
     assert run["returncode"] == 0 and run["report"]["quick"] is True
     assert run["peak_rss_bytes"] >= 50 * 2**20 and run["wall_seconds"] > 0
     assert {"device", "jax_version", "float64"} <= set(report["machine"])
+
+
+MULTIPROCESS_SCRIPT = textwrap.dedent("""
+    import json, sys
+    import jax
+    jax.config.update("jax_cpu_collectives_implementation", "gloo")  # CPU collectives across processes
+    jax.distributed.initialize(coordinator_address="localhost:" + sys.argv[2], num_processes=2,
+                               process_id=int(sys.argv[1]))
+    import numpy as np
+    import cevnsjax as cj
+    from cevnsjax import infer, sharding
+    cj.enable_x64()
+    ex = cj.load_experiment("conus-plus")
+    p = cj.nominal_params(ex)
+    an = infer.counting_analysis(ex)
+    axes = {"eps_ee_uV": np.linspace(-1, 1, 41), "eps_ee_dV": np.linspace(-1, 1, 29)}
+    both = infer.grid_scan_nd(an, p, axes, chunk_size=200, mesh=sharding.device_mesh())
+    mine = infer.grid_scan_nd(an, p, axes, chunk_size=200)
+    print(json.dumps({"devices": len(jax.devices()), "local": len(jax.local_devices()), "mesh": both.n_devices,
+                      "identical": bool(np.array_equal(both.values, mine.values))}))
+""")
+
+
+def test_scan_over_two_processes_with_jax_distributed():
+    """Two processes (one CPU device each) joined by jax.distributed.initialize:
+    each places its own blocks, both receive the whole grid, equal to one process's scan."""
+    import json
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        port = str(s.getsockname()[1])
+    procs = [subprocess.Popen([sys.executable, "-c", MULTIPROCESS_SCRIPT, str(i), port], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, cwd=ROOT) for i in range(2)]
+    outs = []
+    try:
+        for proc in procs:
+            out, err = proc.communicate(timeout=300)
+            assert proc.returncode == 0, err[-3000:]
+            outs.append(json.loads(out.strip().splitlines()[-1]))
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+    assert outs == [{"devices": 2, "local": 1, "mesh": 2, "identical": True}] * 2

@@ -51,3 +51,15 @@ def write_table(section: str, rows: list[str]) -> None:
     _, tail = rest.split(end, 1)
     table = "\n".join(["| quantity | value |", "|---|---|", *rows])
     readme.write_text(f"{head}{begin}\n{table}\n{end}{tail}")
+
+
+def conus_plus_counting():
+    """float64 on, the shipped conus-plus experiment, its nominal parameters and
+    the seed paper's counting analysis: the set-up most benchmarks share."""
+    import cevnsjax as cj
+    from cevnsjax import infer
+
+    cj.enable_x64()
+    experiment = cj.load_experiment("conus-plus")
+    params = cj.nominal_params(experiment)
+    return experiment, params, infer.counting_analysis(experiment)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, best_time, machine, write_report, write_table  # noqa: E402
+from _common import ROOT, best_time, conus_plus_counting, machine, write_report, write_table  # noqa: E402
 
 import cevnsjax as cj  # noqa: E402
 from cevnsjax import infer  # noqa: E402
@@ -41,10 +41,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--no-readme", action="store_true")
     args = parser.parse_args(argv)
 
-    cj.enable_x64()
-    experiment = cj.load_experiment("conus-plus")
-    params = cj.nominal_params(experiment)
-    analysis = infer.counting_analysis(experiment)
+    experiment, params, analysis = conus_plus_counting()
     repeats = 1 if args.quick else 3
     points = 41 if args.quick else 201
 

@@ -18,9 +18,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, machine, write_report, write_table  # noqa: E402
+from _common import ROOT, conus_plus_counting, machine, write_report, write_table  # noqa: E402
 
-import cevnsjax as cj  # noqa: E402
 from cevnsjax import infer  # noqa: E402
 
 CL68, CL90 = infer.neyman.DEFAULT_CLS
@@ -34,10 +33,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--no-readme", action="store_true")
     args = parser.parse_args(argv)
 
-    cj.enable_x64()
-    experiment = cj.load_experiment("conus-plus")
-    params = cj.nominal_params(experiment)
-    analysis = infer.counting_analysis(experiment)
+    experiment, params, analysis = conus_plus_counting()
     n_cov = 20_000 if args.quick else 200_000
     grids = {
         "mu_nu": np.linspace(0.0, 1.2e-9, 61 if args.quick else 241),

@@ -32,10 +32,9 @@ import jax.numpy as jnp
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, best_time, machine, write_report, write_table  # noqa: E402
+from _common import ROOT, best_time, conus_plus_counting, machine, write_report, write_table  # noqa: E402
 
 import cevnsjax as cj  # noqa: E402
-from cevnsjax import infer  # noqa: E402
 
 
 def _cost(compiled) -> dict:
@@ -73,10 +72,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--no-readme", action="store_true")
     args = parser.parse_args(argv)
 
-    cj.enable_x64()
-    experiment = cj.load_experiment("conus-plus")
-    params = cj.nominal_params(experiment)
-    analysis = infer.counting_analysis(experiment)
+    experiment, params, analysis = conus_plus_counting()
     repeats = 2 if args.quick else 5
     batch = 1024 if args.quick else 4096
     side = 64 if args.quick else 256

@@ -6,7 +6,6 @@ import jax
 import numpy as np
 import pytest
 
-import cevnsjax as cj
 from cevnsjax import infer
 from cevnsjax.cli import main
 
@@ -59,8 +58,8 @@ def test_measured_count_option_moves_the_fit(capsys):
 
 def test_nsi_scan_has_two_bands_along_the_degenerate_direction(capsys, conus_plus, analysis, nominal):
     out = run_cli(capsys, "scan", "eps_ee_uV", "eps_ee_dV", "--points", "81")
-    xs, ys, d = np.array(out["x"]), np.array(out["y"]), np.array(out["delta_chi2"])
-    assert d.shape == (81, 81) and {c["cl"] for c in out["contours"]} == {0.682689492137086, 0.9}
+    d = np.array(out["delta_chi2"])
+    assert len(out["x"]) == len(out["y"]) == 81 and d.shape == (81, 81) and {c["cl"] for c in out["contours"]} == {0.682689492137086, 0.9}
     assert any(len(c["lines"]) >= 2 for c in out["contours"])
     level = infer.delta_chi2_level(0.9, 2)
 

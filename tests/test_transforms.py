@@ -1,7 +1,6 @@
 """jit / vmap consistency and compilation behaviour."""
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 

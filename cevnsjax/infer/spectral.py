@@ -20,7 +20,6 @@ format, so real spectra drop in.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import equinox as eqx

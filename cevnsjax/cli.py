@@ -203,7 +203,7 @@ def _fit(args) -> dict:
         if args.parameter == "sin2_theta_w" and None not in (lo, hi):
             from pathlib import Path
 
-            from .experiment import data_path
+            from .datafiles import data_path
             from .rates import mean_momentum_transfer
 
             q_gev = float(mean_momentum_transfer(best.params, experiment)) / 1e3

@@ -21,6 +21,22 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import units
+from .datafiles import data_root, read_json_file
+from .targets.form_factors import default_rms_radius
+
+#: Elements with a neutron-radius parameter ``rn_<symbol>`` [fm]. Its default is
+#: the abundance-weighted Helm rms radius of the element's isotopes (Lewin & Smith
+#: 1996; abundances from data/elements/<symbol>.json), so that by default the
+#: neutron and proton distributions coincide.
+NEUTRON_RADIUS_ELEMENTS = ("Ge", "Si", "Na", "Ar", "I", "Xe", "Cs")
+
+
+def _default_neutron_radius(symbol: str) -> float:
+    isotopes = read_json_file(data_root() / "elements" / f"{symbol}.json", "element file")["isotopes"]
+    return sum(i["abundance"] * default_rms_radius("helm", i["A"]) for i in isotopes) / sum(i["abundance"] for i in isotopes)
+
+
+_DEFAULT_NEUTRON_RADII = {symbol: _default_neutron_radius(symbol) for symbol in NEUTRON_RADIUS_ELEMENTS}
 
 
 @dataclass(frozen=True)
@@ -113,6 +129,21 @@ PARAMETERS: dict[str, ParameterSpec] = {
         ParameterSpec("energy_scale", 1.0, 0.8, 1.2, "", "multiplier on the true ionisation energy (energy-scale nuisance)"),
         ParameterSpec("bkg_scale", 1.0, 0.0, 10.0, "", "multiplier on the flat background of a spectral analysis"),
         ParameterSpec("bkg_noise_scale", 1.0, 0.0, 10.0, "", "multiplier on the threshold-noise background of a spectral analysis"),
+        ParameterSpec("eps_mumu_uV", 0.0, -2.0, 2.0, "", "flavour-diagonal vector NSI ε^{uV}_{μμ} (ν_μ and ν̄_μ)"),
+        ParameterSpec("eps_mumu_dV", 0.0, -2.0, 2.0, "", "flavour-diagonal vector NSI ε^{dV}_{μμ} (ν_μ and ν̄_μ)"),
+        ParameterSpec("r2_nue", 0.0, -100.0, 100.0, "1e-32 cm²",
+                      "ν_e charge radius ⟨r²⟩ beyond what the coupling scheme contains (SM: −0.83, in the 'radiative' couplings)"),
+        ParameterSpec("r2_numu", 0.0, -100.0, 100.0, "1e-32 cm²",
+                      "ν_μ charge radius ⟨r²⟩ beyond what the coupling scheme contains (SM: −0.48, in the 'radiative' couplings)"),
+        ParameterSpec("r2_nutau", 0.0, -100.0, 100.0, "1e-32 cm²", "ν_τ charge radius ⟨r²⟩ beyond what the coupling scheme contains"),
+        ParameterSpec("quench_scale", 1.0, 0.2, 5.0, "", "multiplier on tabulated or polynomial quenching (quenching-factor nuisance)"),
+        ParameterSpec("light_yield_scale", 1.0, 0.2, 5.0, "", "multiplier on the light yield of photoelectron responses"),
+        *(
+            ParameterSpec(f"rn_{symbol}", radius, 1.0, 10.0, "fm",
+                          f"neutron rms radius of {symbol} (abundance-weighted over its isotopes; default = the Helm "
+                          f"radius of Lewin & Smith 1996, i.e. equal to the proton distribution's)")
+            for symbol, radius in _DEFAULT_NEUTRON_RADII.items()
+        ),
     )
 }
 
@@ -146,6 +177,20 @@ class Params(eqx.Module):
     energy_scale: jax.Array
     bkg_scale: jax.Array
     bkg_noise_scale: jax.Array
+    eps_mumu_uV: jax.Array
+    eps_mumu_dV: jax.Array
+    r2_nue: jax.Array
+    r2_numu: jax.Array
+    r2_nutau: jax.Array
+    quench_scale: jax.Array
+    light_yield_scale: jax.Array
+    rn_Ge: jax.Array
+    rn_Si: jax.Array
+    rn_Na: jax.Array
+    rn_Ar: jax.Array
+    rn_I: jax.Array
+    rn_Xe: jax.Array
+    rn_Cs: jax.Array
 
     def to_dict(self) -> dict[str, float]:
         """Concrete parameter values as Python floats (not for use under jit)."""

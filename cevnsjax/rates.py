@@ -27,55 +27,105 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from .cross_section import (
+from . import units
+from .detector import bin_response, resolution_sigma
+from .experiment import Experiment
+from .interactions import (
+    LEPTON_FLAVOUR,
+    SCALAR_CHARGE_N,
+    SCALAR_CHARGE_Z,
+    charge_radius_shift,
+    electron_couplings,
     magnetic_to_weak_ratio,
     millicharge_shift,
-    nsi_charge,
-    scalar_charge,
     scalar_to_weak_ratio,
     vector_mediator_charge,
     vector_mediator_shift,
-    weak_charge,
-    electron_couplings,
+    weak_couplings,
 )
-from .detector import bin_response, resolution_sigma
-from .experiment import Experiment
-from .parameters import Params
+from .parameters import PARAMETERS, Params
 from .quenching import lindhard_yield_from_epsilon
-from . import units
+from .targets import form_factor_from_rms, momentum_transfer
 
 
-def recoil_spectrum(params: Params, experiment: Experiment):
-    """dR/dT at the experiment's recoil nodes [counts kg⁻¹ day⁻¹ MeV⁻¹], shape (n_T,)."""
+#: Flavour-diagonal NSI parameter names per lepton flavour (τ has none yet).
+_DIAGONAL_NSI = {"e": ("eps_ee_uV", "eps_ee_dV"), "mu": ("eps_mumu_uV", "eps_mumu_dV")}
+#: Off-diagonal NSI that a neutrino of each lepton flavour feels (incoherently).
+_OFF_DIAGONAL_NSI = {"e": (("eps_emu_uV", "eps_emu_dV"), ("eps_etau_uV", "eps_etau_dV")),
+                     "mu": (("eps_emu_uV", "eps_emu_dV"),), "tau": (("eps_etau_uV", "eps_etau_dV"),)}
+_CHARGE_RADIUS = {"e": "r2_nue", "mu": "r2_numu", "tau": "r2_nutau"}
+
+
+def neutron_form_factor(params: Params, experiment: Experiment):
+    """F_n(q(T)) per isotope at the recoil nodes, (n_iso, n_T): the experiment's
+    form-factor family at each isotope's default radius shifted by
+    ``rn_<element> − default`` (equal to the proton form factor by default)."""
+    ex = experiment
+    shift = jnp.stack([
+        getattr(params, f"rn_{el}") - PARAMETERS[f"rn_{el}"].default if f"rn_{el}" in PARAMETERS else jnp.zeros(())
+        for el in ex.isotope_elements
+    ])
+    rms = ex.neutron_rms_default + shift
+    q = momentum_transfer(ex.recoil[None, :], ex.isotope_mass[:, None])
+    return form_factor_from_rms(ex.form_factor, q, rms[:, None])
+
+
+def recoil_spectrum_by_isotope(params: Params, experiment: Experiment):
+    """dR/dT per isotope at the recoil nodes [counts kg⁻¹ day⁻¹ MeV⁻¹], (n_iso, n_T),
+    summed over the source's neutrino flavours."""
     ex = experiment
     Z, N = ex.isotope_Z[:, None], ex.isotope_N[:, None]
     t = ex.recoil
     m = ex.isotope_mass[:, None]
     q2 = 2.0 * m * t  # (n_iso, n_T) [MeV²]
-    # coherent weak charge: SM + diagonal NSI + light vector mediator + millicharge
-    qw = weak_charge(Z, N, params.sin2_theta_w, ex.couplings, params.eps_ee_uV, params.eps_ee_dV)
-    qw = qw + vector_mediator_shift(vector_mediator_charge(ex.vector_mediator, Z, N), params.g_zp, params.m_zp, q2)
-    qw = qw + millicharge_shift(Z, params.q_nu, q2)
-    # off-diagonal NSI (eμ, eτ) add incoherently to Q_W²
-    incoherent = nsi_charge(Z, N, params.eps_emu_uV, params.eps_emu_dV) ** 2 + nsi_charge(Z, N, params.eps_etau_uV, params.eps_etau_dV) ** 2
-    i0, i1, i2 = ex.flux_moments[..., 0], ex.flux_moments[..., 1], ex.flux_moments[..., 2]
-    weak = i0 - t * i1 - 0.5 * m * t * i2  # (n_iso, n_T)
-    magnetic = i0 / t - i1 + 0.25 * t * i2
-    mm = magnetic_to_weak_ratio(ex.isotope_mass, ex.isotope_Z)[:, None] * params.mu_nu**2
-    scalar = scalar_to_weak_ratio(m, scalar_charge(Z, N), params.g_phi, params.m_phi, t) * i2
-    per_isotope = ex.isotope_prefactor[:, None] * ex.form_factor_sq * ((qw**2 + incoherent) * weak + mm * magnetic + scalar)
-    return params.flux_norm * jnp.sum(per_isotope, axis=0)
+    fp = ex.proton_form_factor
+    fn = neutron_form_factor(params, ex)
+    zf, nf = Z * fp, N * fn  # form-factor-weighted proton and neutron numbers
+    # flavour-independent pieces of the coherent weak charge (they scale with F_p, F_n)
+    mediator = vector_mediator_shift(1.0, params.g_zp, params.m_zp, q2) * (
+        vector_mediator_charge(ex.vector_mediator, zf, nf))
+    millicharge = millicharge_shift(zf, params.q_nu, q2)
+    mm = magnetic_to_weak_ratio(ex.isotope_mass, ex.isotope_Z)[:, None] * params.mu_nu**2 * fp**2
+    scalar_charge_q = SCALAR_CHARGE_Z * zf + SCALAR_CHARGE_N * nf
+    scalar = scalar_to_weak_ratio(m, scalar_charge_q, params.g_phi, params.m_phi, t)
+    total = 0.0
+    for f, flavour in enumerate(ex.flavours):
+        lep = LEPTON_FLAVOUR[flavour]
+        gp, gn = weak_couplings(params.sin2_theta_w, ex.couplings, flavour)
+        gp = gp + charge_radius_shift(getattr(params, _CHARGE_RADIUS[lep]))
+        eps_u, eps_d = (getattr(params, n) for n in _DIAGONAL_NSI[lep]) if lep in _DIAGONAL_NSI else (0.0, 0.0)
+        qw = zf * (gp + 2.0 * eps_u + eps_d) + nf * (gn + eps_u + 2.0 * eps_d) + mediator + millicharge
+        incoherent = sum((zf * (2.0 * getattr(params, u) + getattr(params, d)) + nf * (getattr(params, u) + 2.0 * getattr(params, d))) ** 2
+                         for u, d in _OFF_DIAGONAL_NSI[lep])
+        mom = ex.flux_moments[f]
+        i0, i1, i2 = mom[..., 0], mom[..., 1], mom[..., 2]
+        weak = i0 - t * i1 - 0.5 * m * t * i2  # (n_iso, n_T)
+        magnetic = i0 / t - i1 + 0.25 * t * i2
+        total = total + (qw**2 + incoherent) * weak + mm * magnetic + scalar * i2
+    return params.flux_norm * ex.isotope_prefactor[:, None] * total
+
+
+def recoil_spectrum(params: Params, experiment: Experiment):
+    """dR/dT at the experiment's recoil nodes [counts kg⁻¹ day⁻¹ MeV⁻¹], summed over
+    isotopes and flavours, shape (n_T,)."""
+    return jnp.sum(recoil_spectrum_by_isotope(params, experiment), axis=0)
+
+
+def recoil_spectrum_by_element(params: Params, experiment: Experiment):
+    """dR/dT per element of the target (n_el, n_T): isotopes summed within each element."""
+    return experiment.element_of_isotope @ recoil_spectrum_by_isotope(params, experiment)
 
 
 def ionisation_spectrum_map(params: Params, experiment: Experiment):
-    """True ionisation energy E_ee [MeV] of each recoil node, shape (n_T,)."""
+    """True ionisation energy E_ee [MeV] of each recoil node per element, (n_el, n_T)."""
     return lindhard_yield_from_epsilon(experiment.lindhard_epsilon, params.quench_k) * experiment.recoil
 
 
 def detector_response(params: Params, experiment: Experiment):
-    """P_{d,b}(T): probability that a recoil at each node lands in bin b of
-    detector d after efficiency and resolution, shape (n_det, n_T, n_bins)."""
-    return response_at(params, experiment, ionisation_spectrum_map(params, experiment))
+    """P_{d,e,b}(T): probability that a recoil of element e at each node lands in
+    bin b of detector d after efficiency and resolution, (n_det, n_el, n_T, n_bins)."""
+    mu = ionisation_spectrum_map(params, experiment)
+    return jax.vmap(lambda m: response_at(params, experiment, m), out_axes=1)(mu)
 
 
 def response_at(params: Params, experiment: Experiment, mu):
@@ -120,14 +170,18 @@ def _fold(rate_per_node, response, exposure):
     return exposure[:, None] * jnp.einsum("t,dtb->db", rate_per_node, response)
 
 
+def _fold_elements(rate_per_node, response, exposure):
+    return exposure[:, None] * jnp.einsum("et,detb->db", rate_per_node, response)
+
+
 @jax.jit
 def expected_counts_by_channel(params: Params, experiment: Experiment) -> dict:
     """Expected counts per channel ('nuclear', 'electron'), each (n_det, n_bins)."""
     ex = experiment
     out = {}
     if "nuclear" in ex.channels:
-        rate = recoil_spectrum(params, ex) * ex.recoil_weights  # counts/(kg day) per node
-        out["nuclear"] = _fold(rate, detector_response(params, ex), ex.exposure)
+        rate = recoil_spectrum_by_element(params, ex) * ex.recoil_weights  # counts/(kg day) per node
+        out["nuclear"] = _fold_elements(rate, detector_response(params, ex), ex.exposure)
     if "electron" in ex.channels:
         rate = electron_spectrum(params, ex) * ex.electron_weights
         out["electron"] = _fold(rate, response_at(params, ex, ex.electron_recoil), ex.exposure)
@@ -158,8 +212,8 @@ def mean_momentum_transfer(params: Params, experiment: Experiment):
     """Event-weighted mean momentum transfer ⟨q⟩ = ⟨√(2 M T)⟩ [MeV] of the
     detected events (abundance-weighted mean nuclear mass), the scale at which
     a CEvNS determination of sin²θW is quoted."""
-    rate = recoil_spectrum(params, experiment) * experiment.recoil_weights
-    weight = rate * jnp.sum(detector_response(params, experiment), axis=(0, 2))
+    rate = recoil_spectrum_by_element(params, experiment) * experiment.recoil_weights
+    weight = jnp.sum(rate * jnp.sum(detector_response(params, experiment), axis=(0, 3)), axis=0)
     mass = jnp.sum(experiment.isotope_prefactor * experiment.isotope_mass) / jnp.sum(experiment.isotope_prefactor)
     q = jnp.sqrt(2.0 * mass * experiment.recoil)
     return jnp.sum(weight * q) / jnp.sum(weight)

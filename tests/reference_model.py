@@ -290,6 +290,21 @@ def _response(mu_eV, thr, roi, e50, width, sig):
     return np.sum(gauss * eff * wu[None, None, :], axis=(1, 2)) * hp
 
 
+def read_single_element_target(path):
+    """A single-element target as one flat dict (Z, isotopes, fano, pair_energy_eV).
+
+    Accepts the flat layout directly, or the compound layout (``composition``
+    naming one element, whose isotopes are read from ``data/elements``)."""
+    with open(path) as fh:
+        tgt = json.load(fh)
+    if "composition" not in tgt:
+        return tgt
+    (symbol,) = tgt["composition"]
+    with open(Path(__file__).resolve().parent.parent / "data" / "elements" / f"{symbol}.json") as fh:
+        element = json.load(fh)
+    return {**element, **tgt.get("material", {}), "name": tgt.get("name", symbol)}
+
+
 def _find_target(exp_path, name, target_json_path):
     if target_json_path is not None:
         return Path(target_json_path)
@@ -337,8 +352,7 @@ def reference_total_counts(
     """
     with open(experiment_json_path) as fh:
         exp = json.load(fh)
-    with open(_find_target(experiment_json_path, exp["target"], target_json_path)) as fh:
-        tgt = json.load(fh)
+    tgt = read_single_element_target(_find_target(experiment_json_path, exp["target"], target_json_path))
 
     # ---- source
     source = exp["source"]

@@ -9,9 +9,10 @@ import pytest
 from scipy import integrate, optimize
 
 import cevnsjax as cj
+import cevnsjax.datafiles
 from cevnsjax import infer, units
 from cevnsjax.cli import main
-from cevnsjax.cross_section import electron_sm_differential_cross_section, stepping_electron_number
+from cevnsjax.interactions import electron_sm_differential_cross_section, stepping_electron_number
 from cevnsjax.experiment import ExperimentError
 from cevnsjax.infer import spectral
 from cevnsjax.infer.exclusion import exclusion_curve
@@ -129,7 +130,7 @@ def test_electron_cross_section_against_chiral_closed_form_and_high_energy_integ
 
 
 def test_stepping_approximation_switches_at_germanium_shells():
-    shells = json.loads(cj.experiment.data_path("targets/germanium.json").read_text())["electron_shells_keV"]
+    shells = json.loads(cj.datafiles.data_path("elements/Ge.json").read_text())["electron_shells_keV"]
     table = tuple((s["binding_keV"] * units.keV, s["electrons"]) for s in shells)
     assert float(stepping_electron_number(20 * units.keV, table)) == 32
     assert float(stepping_electron_number(1e-3 * units.keV, table)) == 0

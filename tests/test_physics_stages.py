@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from scipy import integrate, special
 
-from cevnsjax import flux, nucleus, quenching, units
-from cevnsjax.cross_section import weak_charge, weak_couplings
+from cevnsjax import flux, quenching, units
+from cevnsjax import targets as nucleus
+from cevnsjax.interactions import weak_charge, weak_couplings
 from cevnsjax.detector import bin_response, trigger_efficiency
 
 

@@ -32,7 +32,7 @@ EXPERIMENT = ROOT / "data" / "experiments" / "conus-plus.json"
 TARGET = ROOT / "data" / "targets" / "germanium.json"
 RTOL = 1e-4
 
-_TGT = json.loads(TARGET.read_text())
+_TGT = rm.read_single_element_target(TARGET)
 Z = int(_TGT["Z"])
 _A = np.array([i["A"] for i in _TGT["isotopes"]], dtype=float)
 _N = _A - Z
@@ -141,7 +141,7 @@ def test_magnetic_term_converged_at_low_recoil(reference):
 
 
 def _single_isotope_target(directory: Path, index: int) -> Path:
-    data = json.loads(TARGET.read_text())
+    data = dict(_TGT)
     iso = dict(data["isotopes"][index], abundance=1.0)
     data["isotopes"] = [iso]
     data["name"] = f"germanium-{iso['A']}"

@@ -1,0 +1,352 @@
+"""Compile a validated experiment spec into the :class:`Experiment` pytree.
+
+Everything that depends on no fit parameter is precomputed here in float64:
+the recoil quadrature grid, the flux moments per neutrino flavour and isotope
+``I_k^f(T) = ∫_{E_min(T)} φ_f(E) E^{-k} dE`` (k = 0, 1, 2), the proton form
+factors, the default neutron radii, and the stacked detector arrays. The model
+jit-compiles once per experiment structure (static fields).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import flux as flux_mod
+from .. import units
+from ..detector import resolution_sigma
+from ..interactions import stepping_electron_number
+from ..parameters import PARAMETERS
+from ..quadrature import log_nodes, map_nodes
+from ..quenching import ionisation_energy
+from ..targets import Target, TargetError, default_rms_radius, form_factor_from_rms, load_target, max_recoil, momentum_transfer
+from ..targets.form_factors import min_neutrino_energy
+from .spec import ExperimentError, _read_json, read_experiment_spec, resolve_experiment_path, validate_experiment_spec
+
+_K_MAX = PARAMETERS["quench_k"].upper
+_RES_SCALE_MAX = PARAMETERS["res_scale"].upper
+
+
+class Experiment(eqx.Module):
+    """Everything the forward model needs that is not a fit parameter.
+
+    Array fields are leaves (one may differentiate with respect to them, e.g.
+    ``threshold`` in design studies); static fields fix the compiled program.
+    Energies in MeV (see :mod:`cevnsjax.units`).
+    """
+
+    # recoil quadrature (shared by all isotopes) [MeV]
+    recoil: jax.Array  # (n_T,)
+    recoil_weights: jax.Array  # (n_T,)
+    # per isotope
+    isotope_prefactor: jax.Array  # (n_iso,) counts/(kg day MeV) per unit Q_W² and unit flux moment
+    isotope_Z: jax.Array
+    isotope_N: jax.Array
+    isotope_mass: jax.Array  # [MeV]
+    proton_form_factor: jax.Array  # (n_iso, n_T) F_p(q(T))
+    neutron_rms_default: jax.Array  # (n_iso,) [fm] the form-factor family's default radius of each isotope
+    flux_moments: jax.Array  # (n_flav, n_iso, n_T, 3): ∫ φ_f(E) E^-k dE / flux_unit [MeV^-k]
+    element_of_isotope: jax.Array  # (n_el, n_iso) 1 where isotope i belongs to element e
+    lindhard_epsilon: jax.Array  # (n_el, n_T) reduced energy of each element at each node
+    # electron channel (empty arrays when the channel is off)
+    electron_recoil: jax.Array  # (n_Te,) [MeV]
+    electron_weights: jax.Array
+    electron_moments: jax.Array  # (n_Te, 3): ∫ φ(E) E^-k dE from E_min,e(T) / flux_unit
+    electron_number: jax.Array  # (n_Te,) electrons per formula unit with binding below T
+    electron_prefactor: jax.Array  # counts/(kg day MeV) per unit bracket (G_F² m_e/2π folded)
+    # detectors
+    exposure: jax.Array  # (n_det,) [kg day]
+    threshold: jax.Array  # (n_det,) [MeV]
+    bin_lo: jax.Array  # (n_det, n_bins) [MeV]
+    bin_hi: jax.Array
+    bin_mask: jax.Array  # (n_det, n_bins) 1 for real bins, 0 for padding
+    eff_e50: jax.Array  # (n_det,) [MeV]
+    eff_width: jax.Array
+    sigma0: jax.Array
+    pair_energy: jax.Array  # [MeV]
+    # static
+    name: str = eqx.field(static=True)
+    detector_names: tuple[str, ...] = eqx.field(static=True)
+    flavours: tuple[str, ...] = eqx.field(static=True)
+    isotope_elements: tuple[str, ...] = eqx.field(static=True)  # element symbol of each isotope
+    couplings: str = eqx.field(static=True)
+    form_factor: str = eqx.field(static=True)
+    vector_mediator: str = eqx.field(static=True)
+    channels: tuple[str, ...] = eqx.field(static=True)
+    flux_normalisation: str = eqx.field(static=True)
+    response_nodes: int = eqx.field(static=True)
+    response_window: float = eqx.field(static=True)
+    nominal_parameters: tuple[tuple[str, float], ...] = eqx.field(static=True)
+
+    @property
+    def n_detectors(self) -> int:
+        return len(self.detector_names)
+
+    @property
+    def elements(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.isotope_elements))
+
+    def nominal(self) -> dict[str, float]:
+        """The experiment's nominal parameter values (registry defaults elsewhere)."""
+        return dict(self.nominal_parameters)
+
+
+def _recoil_range(target: Target, spec: dict, e_max: float) -> tuple[float, float]:
+    """[T_lo, T_hi] [MeV] of the recoil grid.
+
+    T_hi: the largest T_max(E_max) over isotopes. T_lo: the recoil whose
+    ionisation energy at the largest allowed k lies ``window`` resolution
+    widths (at the largest allowed res_scale) below the lowest threshold,
+    floored at 1 eVee, for the element that reaches it first; recoils below it
+    cannot reach any threshold within the response window.
+    """
+    t_hi = max(float(max_recoil(e_max, iso.nuclear_mass)) for _, iso, _ in target.isotope_table())
+    window = spec["numerics"]["response_window_sigma"]
+    pair = (target.pair_energy_eV or 0.0) * units.eV
+    floors = []
+    for det in spec["detectors"]:
+        thr = det["threshold_eVee"] * units.eV
+        sig = float(resolution_sigma(thr, _RES_SCALE_MAX * det["resolution"]["sigma0_eVee"] * units.eV,
+                                     PARAMETERS["fano"].upper, pair))
+        floors.append(thr - window * sig)
+    e_floor = max(min(floors), 1.0 * units.eV)
+    t_lo = t_hi
+    for element in target.elements:
+        lo, hi = math.log(1e-9), math.log(t_hi)  # bisection in ln T on the monotone E_ee(T)
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            if float(ionisation_energy(math.exp(mid), element.Z, _K_MAX)) < e_floor:
+                lo = mid
+            else:
+                hi = mid
+        t_lo = min(t_lo, math.exp(lo))
+    return t_lo, t_hi
+
+
+def recoil_grid(t_lo: float, t_hi: float, order: int, breaks=()) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss–Legendre rule in ln T on [t_lo, t_hi] [MeV], split into panels at
+    ``breaks`` (energies where the integrand has a kink or a step, e.g. the
+    recoil endpoint of a monochromatic line). ``order`` nodes in all, shared by
+    the panels in proportion to their logarithmic length (at least 8 each).
+    Without breaks this is one ``order``-point rule."""
+    edges = sorted({t_lo, t_hi} | {b for b in breaks if t_lo * (1 + 1e-9) < b < t_hi * (1 - 1e-9)})
+    if len(edges) == 2:
+        x, w = log_nodes(t_lo, t_hi, order)
+        return np.asarray(x), np.asarray(w)
+    logs = np.log(edges)
+    lengths = np.diff(logs)
+    counts = np.maximum(8, np.round(order * lengths / lengths.sum())).astype(int)
+    xs, ws = [], []
+    for a, b, n in zip(edges[:-1], edges[1:], counts):
+        x, w = log_nodes(a, b, int(n))
+        xs.append(np.asarray(x))
+        ws.append(np.asarray(w))
+    return np.concatenate(xs), np.concatenate(ws)
+
+
+def _electron_grid(target: Target, spec: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Composite Gauss–Legendre rule for electron recoils T_e [MeV]: panels of
+    ``electron_panel_eV`` between the lowest energy that can reach a threshold
+    and the highest that can reach an ROI end (resolution windows at the
+    largest allowed res_scale and fano), split at every shell binding energy
+    (where the stepping approximation jumps)."""
+    numerics = spec["numerics"]
+    window = numerics["response_window_sigma"]
+    pair = (target.pair_energy_eV or 0.0) * units.eV
+
+    def sigma_max(e, det):
+        return float(resolution_sigma(e, _RES_SCALE_MAX * det["resolution"]["sigma0_eVee"] * units.eV,
+                                      PARAMETERS["fano"].upper, pair))
+
+    dets = spec["detectors"]
+    lo = max(1.0 * units.eV, min(d["threshold_eVee"] * units.eV - window * sigma_max(d["threshold_eVee"] * units.eV, d) for d in dets))
+    hi = max(d["roi_max_eVee"] * units.eV + window * sigma_max(d["roi_max_eVee"] * units.eV, d) for d in dets)
+    step = numerics["electron_panel_eV"] * units.eV
+    n_panels = math.ceil((hi - lo) / step)
+    if n_panels > 20000:
+        raise ExperimentError(f"the electron-channel grid would need {n_panels} panels of {numerics['electron_panel_eV']:g} eV "
+                              f"up to {hi / units.eV:g} eVee; lower roi_max_eVee or raise numerics.electron_panel_eV")
+    edges = set(np.arange(lo, hi, step).tolist()) | {hi} | {b for b, _ in target.shells if lo < b < hi}
+    edges = np.array(sorted(edges))
+    edges = edges[np.concatenate([[True], np.diff(edges) > 1e-3 * units.eV])]
+    nodes, weights = map_nodes(jnp.asarray(edges[:-1]), jnp.asarray(edges[1:]), numerics["electron_panel_nodes"])
+    return np.asarray(nodes).ravel(), np.asarray(weights).ravel()
+
+
+class ReactorSource:
+    """Reactor ν̄e source from the ``source`` block (see :mod:`cevnsjax.flux`):
+    absolute flux moments for the one flavour it emits."""
+
+    flavours = ("nu_e_bar",)
+    lines = ()
+
+    def __init__(self, source: dict):
+        self.source = source
+        self.scale = flux_mod.flux_scale(source)  # cm^-2 s^-1 per (ν̄/fission)
+        self.e_max = source["e_max_MeV"]
+        self.breaks = {"nu_e_bar": (0.0, flux_mod.Q_BETA_NP239, flux_mod.Q_BETA_U239, flux_mod.E_SPLIT, self.e_max)}
+
+    def flux_moments(self, flavour: str, e_min, orders=(0, 1, 2), nodes: int = 48) -> np.ndarray:
+        """∫_{E_min}^{E_max} φ(E) E^{-k} dE [cm⁻² s⁻¹ MeV^{-k}], piecewise Gauss–Legendre."""
+        fractions = jnp.asarray(self.source["fission_fractions"])
+        e_min = jnp.asarray(e_min)
+        breaks = self.breaks[flavour]
+        out = jnp.zeros(e_min.shape + (len(orders),))
+        for a, b in zip(breaks[:-1], breaks[1:]):
+            e, w = map_nodes(jnp.clip(e_min, a, b), b, nodes)
+            s = flux_mod.reactor_spectrum(e, fractions, self.source["captures_per_fission"])
+            out = out + jnp.stack([jnp.sum(w * s / e**k, axis=-1) for k in orders], axis=-1)
+        return self.scale * np.asarray(out)
+
+
+def _reactor_source(spec_source: dict, flux_normalisation: str | None) -> ReactorSource:
+    source = dict(spec_source)
+    if flux_normalisation is not None:
+        if flux_normalisation not in ("total_flux", "thermal_power"):
+            raise ExperimentError(f"flux_normalisation: unknown {flux_normalisation!r}; allowed: 'total_flux', 'thermal_power'")
+        if flux_normalisation == "total_flux" and "total_flux_cm2_s" not in source:
+            raise ExperimentError("field source.total_flux_cm2_s: required for flux_normalisation='total_flux'")
+        source["normalisation"] = flux_normalisation
+    table = flux_mod.ENERGY_PER_FISSION_MA2013 if source["energy_per_fission"] == "ma2013" else flux_mod.ENERGY_PER_FISSION_KOPEIKIN2004
+    source["energy_per_fission_MeV"] = [table[i] for i in flux_mod.FISSION_ISOTOPES]
+    source["fission_fractions"] = [spec_source["fission_fractions"][i] for i in flux_mod.FISSION_ISOTOPES]
+    return ReactorSource(source)
+
+
+def build_experiment(spec: dict, *, flux_normalisation: str | None = None, base_dir: Path | None = None) -> Experiment:
+    """Build the :class:`Experiment` pytree from a validated spec (float64 precompute)."""
+    with jax.enable_x64(True):
+        fields_np, static = _build(spec, flux_normalisation, base_dir)
+    # leaves take the session's default float dtype (float64 only where the
+    # caller enabled it); the precompute itself always ran in float64
+    dtype = jnp.zeros(()).dtype
+    return Experiment(**{k: jnp.asarray(v, dtype=dtype) for k, v in fields_np.items()}, **static)
+
+
+def _build(spec: dict, flux_normalisation: str | None, base_dir: Path | None) -> tuple[dict, dict]:
+    try:
+        target = load_target(spec["target"], base_dir)
+    except TargetError as exc:
+        raise ExperimentError(f"field target: {exc}") from None
+    source = _reactor_source(spec["source"], flux_normalisation)
+    numerics = spec["numerics"]
+    physics = spec["physics"]
+
+    isotopes = target.isotope_table()
+    t_lo, t_hi = _recoil_range(target, spec, source.e_max)
+    line_ends = [float(max_recoil(e, iso.nuclear_mass)) for _, e, _ in source.lines for _, iso, _ in isotopes]
+    recoil, recoil_w = recoil_grid(t_lo, t_hi, numerics["recoil_nodes"], line_ends)
+
+    # flux moments per flavour and isotope, normalised by one flux unit so that
+    # the stored numbers are O(1) (float32-safe); the unit goes into the prefactor
+    raw = np.stack([np.stack([source.flux_moments(f, np.asarray(min_neutrino_energy(recoil, iso.nuclear_mass)),
+                                                  nodes=numerics["flux_nodes"]) for _, iso, _ in isotopes])
+                    for f in source.flavours])
+    flux_unit = float(np.max(raw[..., 0])) or 1.0
+    moments = raw / flux_unit
+
+    pref, ffp, rms = [], [], []
+    for _, iso, atoms in isotopes:
+        m = iso.nuclear_mass
+        # counts / (kg day MeV) = atoms/kg · s/day · flux unit · (G_F² M/π)(ħc)²  [float64 fold]
+        pref.append(atoms * units.SECONDS_PER_DAY * flux_unit * units.G_FERMI**2 * m / math.pi * units.HBARC_MEV_CM**2)
+        r = default_rms_radius(physics["form_factor"], iso.A)
+        rms.append(r)
+        ffp.append(np.asarray(form_factor_from_rms(physics["form_factor"], momentum_transfer(recoil, m), r)))
+    elements = target.elements
+    membership = np.array([[1.0 if el is e else 0.0 for e, _, _ in isotopes] for el in elements])
+
+    dets = spec["detectors"]
+    n_bins = max(len(d["bin_edges_eVee"]) - 1 for d in dets)
+    lo = np.zeros((len(dets), n_bins))
+    hi = np.zeros((len(dets), n_bins))
+    mask = np.zeros((len(dets), n_bins))
+    for i, d in enumerate(dets):
+        edges = np.asarray(d["bin_edges_eVee"]) * units.eV
+        k = edges.size - 1
+        lo[i, :k], hi[i, :k], mask[i, :k] = edges[:-1], edges[1:], 1.0
+        lo[i, k:] = hi[i, k:] = edges[-1]  # empty padding bins
+
+    if target.pair_energy_eV is None:
+        raise ExperimentError(f"field target: target {target.name!r} has no material.pair_energy_eV, which the Gaussian "
+                              "resolution's Fano term needs; add it to the target file")
+
+    if "electron" in physics["channels"]:
+        if not target.shells:
+            raise ExperimentError(f"field physics.channels: the electron channel needs electron_shells_keV for every element of target {target.name!r}")
+        if source.flavours != ("nu_e_bar",):
+            raise ExperimentError("field physics.channels: the electron channel is modelled for ν̄e sources only")
+        e_rec, e_w = _electron_grid(target, spec)
+        e_mom = source.flux_moments("nu_e_bar", np.asarray(min_neutrino_energy(e_rec, units.M_ELECTRON)),
+                                    nodes=numerics["flux_nodes"]) / flux_unit
+        e_num = np.asarray(stepping_electron_number(e_rec, target.shells))
+        e_pref = (target.formula_units_per_kg * units.SECONDS_PER_DAY * flux_unit * units.G_FERMI**2 * units.M_ELECTRON
+                  / (2.0 * math.pi) * units.HBARC_MEV_CM**2)
+    else:
+        e_rec = e_w = e_num = np.zeros(0)
+        e_mom = np.zeros((0, 3))
+        e_pref = 0.0
+
+    def arr(x):
+        return np.asarray(x, dtype=np.float64)
+
+    fano = target.fano if target.fano is not None else PARAMETERS["fano"].default
+    nominal = {"fano": fano, **spec.get("nominal_parameters", {})}
+    fields_np = dict(
+        recoil=arr(recoil), recoil_weights=arr(recoil_w),
+        isotope_prefactor=arr(pref),
+        isotope_Z=arr([iso.Z for _, iso, _ in isotopes]),
+        isotope_N=arr([iso.N for _, iso, _ in isotopes]),
+        isotope_mass=arr([iso.nuclear_mass for _, iso, _ in isotopes]),
+        proton_form_factor=arr(ffp), neutron_rms_default=arr(rms), flux_moments=arr(moments),
+        element_of_isotope=arr(membership),
+        lindhard_epsilon=arr([11.5 * el.Z ** (-7.0 / 3.0) * recoil / units.keV for el in elements]),
+        electron_recoil=arr(e_rec), electron_weights=arr(e_w), electron_moments=arr(e_mom),
+        electron_number=arr(e_num), electron_prefactor=arr(e_pref),
+        exposure=arr([d["exposure_kg_day"] for d in dets]),
+        threshold=arr([d["threshold_eVee"] * units.eV for d in dets]),
+        bin_lo=arr(lo), bin_hi=arr(hi), bin_mask=arr(mask),
+        eff_e50=arr([d["trigger_efficiency"]["e50_eVee"] * units.eV for d in dets]),
+        eff_width=arr([d["trigger_efficiency"]["width_eVee"] * units.eV for d in dets]),
+        sigma0=arr([d["resolution"]["sigma0_eVee"] * units.eV for d in dets]),
+        pair_energy=arr(target.pair_energy_eV * units.eV),
+    )
+    static = dict(
+        name=spec["name"],
+        detector_names=tuple(d["name"] for d in dets),
+        flavours=tuple(source.flavours),
+        isotope_elements=tuple(el.symbol for el, _, _ in isotopes),
+        couplings=physics["couplings"],
+        form_factor=physics["form_factor"],
+        vector_mediator=physics["vector_mediator"],
+        channels=tuple(physics["channels"]),
+        flux_normalisation=source.source["normalisation"],
+        response_nodes=int(numerics["response_nodes"]),
+        response_window=float(numerics["response_window_sigma"]),
+        nominal_parameters=tuple(sorted(nominal.items())),
+    )
+    return fields_np, static
+
+
+def load_experiment(name_or_path: str | Path = "conus-plus", *, flux_normalisation: str | None = None,
+                    numerics: dict | None = None, physics: dict | None = None) -> Experiment:
+    """Read, validate and build an experiment.
+
+    ``flux_normalisation`` overrides the file's choice ('total_flux' or
+    'thermal_power'); ``numerics`` and ``physics`` override entries of those
+    blocks (validated like the file's), e.g. ``physics={"vector_mediator": "b-l"}``.
+    """
+    path = resolve_experiment_path(name_or_path)
+    spec = read_experiment_spec(path)
+    if numerics or physics:
+        raw = {**_read_json(path, "experiment file")}
+        for block, override in (("numerics", numerics), ("physics", physics)):
+            if override:
+                raw[block] = {**raw.get(block, {}), **override}
+        spec = validate_experiment_spec(raw, origin=f"{name_or_path} (with overrides)")
+    return build_experiment(spec, flux_normalisation=flux_normalisation, base_dir=path.parent)

@@ -1,6 +1,7 @@
 """The neutrino-source family: independent references (formulas from the
 papers, scipy quadrature, analytic integrals) and bad-input messages."""
 
+import itertools
 import json
 import math
 
@@ -11,7 +12,13 @@ from scipy import integrate, stats
 
 from cevnsjax import flux
 from cevnsjax.experiment import data_path
-from cevnsjax.sources import FLAVOURS, SOURCE_TYPES, SourceError, build_source, source_schema
+from cevnsjax.sources import (
+    FLAVOURS,
+    SOURCE_TYPES,
+    SourceError,
+    build_source,
+    source_schema,
+)
 from cevnsjax.sources import pion_dar as pd
 from cevnsjax.sources import reactor_spectra as rs
 
@@ -42,7 +49,7 @@ def tab(**kw):
 def quad_pieces(f, edges, lo=-np.inf):
     """∫ f over the pieces of ``edges`` above ``lo`` by adaptive quadrature."""
     total = 0.0
-    for a, b in zip(edges[:-1], edges[1:]):
+    for a, b in itertools.pairwise(edges):
         if b > lo:
             total += integrate.quad(f, max(a, lo), b, epsabs=0, epsrel=1e-13, limit=500)[0]
     return total
@@ -76,7 +83,7 @@ def test_default_reactor_against_the_published_formulas():
         w = q - e + me
         return np.where((e > 0) & (e < q), e**2 * np.sqrt(np.maximum(w**2 - me**2, 0)) * w, 0.0)
 
-    norms = {q: integrate.quad(lambda e: beta(e, q), 0, q, epsabs=0, epsrel=1e-13)[0] for q in (1.2616, 0.7223)}
+    norms = {q: integrate.quad(lambda e, q=q: beta(e, q), 0, q, epsabs=0, epsrel=1e-13)[0] for q in (1.2616, 0.7223)}
 
     def s(e):
         out = 0.6 * sum(beta(e, q) / n for q, n in norms.items())
@@ -97,7 +104,7 @@ def test_default_reactor_against_the_published_formulas():
 
 def test_reactor_total_flux_and_thermal_power_normalisation():
     src = reactor()
-    phi = lambda e: float(src.spectrum("nu_e_bar", e))  # noqa: E731
+    phi = lambda e: float(src.spectrum("nu_e_bar", e))
     assert quad_pieces(phi, src.breaks["nu_e_bar"]) == pytest.approx(1.5e13, rel=1e-8)
     th = reactor(normalisation="thermal_power")
     mean_e = sum(FRACTIONS[i] * rs.ENERGY_PER_FISSION_MA2013[i] for i in FRACTIONS)
@@ -226,7 +233,7 @@ def test_pion_dar_timing_against_exponential_integrals():
     # a real Gaussian pulse: exponentially modified Gaussian (scipy.stats.exponnorm)
     sigma = 150.0
     wide = pion(timing={"pulse_sigma_ns": sigma})
-    emg = lambda tau, x: stats.exponnorm(tau / sigma, scale=sigma).cdf(x)  # noqa: E731
+    emg = lambda tau, x: stats.exponnorm(tau / sigma, scale=sigma).cdf(x)
     edges = np.array([-2000.0, -300.0, -100.0, 0.0, 50.0, 100.0, 300.0, 1000.0, 5000.0, 40000.0])
     np.testing.assert_allclose(wide.time_fractions("nu_mu", edges), np.diff(emg(a, edges)), rtol=1e-7, atol=1e-13)
     ref = np.diff((b * emg(b, edges) - a * emg(a, edges)) / (b - a))
@@ -253,7 +260,7 @@ def test_flux_moments_against_scipy_quad(make, flavour):
     edges = src.breaks[flavour]
     for idx in np.ndindex(e_min.shape):
         for j, k in enumerate((0, 1, 2)):
-            ref = quad_pieces(lambda x: float(src.spectrum(flavour, x)) * x**-k, edges, e_min[idx]) if len(edges) else 0.0
+            ref = quad_pieces(lambda x, k=k: float(src.spectrum(flavour, x)) * x**-k, edges, e_min[idx]) if len(edges) else 0.0
             ref += sum(phi * e**-k for fl, e, phi in src.lines if fl == flavour and e > e_min[idx])
             assert got[idx + (j,)] == pytest.approx(ref, rel=1e-8, abs=1e-300)
 
@@ -333,3 +340,31 @@ def test_bad_requests_to_a_source():
         src.time_fractions("nu_tau", [0.0, 1.0])
     with pytest.raises(SourceError, match="strictly increasing"):
         src.time_fractions("nu_e", [1.0, 0.0])
+
+
+def test_reactor_spectrum_gradients_against_finite_differences():
+    import jax
+    import jax.numpy as jnp
+
+    # the exponential continuation matches the fit's value and slope at 8 MeV: dφ/dE is continuous there
+    def s(e):
+        return rs.reactor_spectrum(e, jnp.asarray(FR), 0.6, above_8MeV="exponential")
+
+    s = jax.jit(s)
+    ds = jax.jit(jax.grad(s))
+    assert float(ds(8.0 - 1e-9)) == pytest.approx(float(ds(8.0 + 1e-9)), rel=1e-6)
+    for e in (1.0, 5.0, 9.0):
+        h = 1e-5
+        assert float(ds(e)) == pytest.approx((float(s(e + h)) - float(s(e - h))) / (2 * h), rel=1e-7)
+    # ν̄ per fission with respect to the fission fractions and the captures per fission
+    @jax.jit
+    def n(fr, cap):
+        return rs.neutrinos_per_fission(fr, cap, 10.0, above_8MeV="exponential")
+
+    g_fr, g_cap = jax.jit(jax.grad(n, argnums=(0, 1)))(jnp.asarray(FR), 0.6)
+    h = 1e-6
+    for i in range(4):
+        step = np.eye(4)[i] * h
+        fd = (float(n(jnp.asarray(FR + step), 0.6)) - float(n(jnp.asarray(FR - step), 0.6))) / (2 * h)
+        assert float(g_fr[i]) == pytest.approx(fd, rel=1e-7)
+    assert float(g_cap) == pytest.approx(2.0, rel=1e-7)  # two β decays per capture, each one ν̄

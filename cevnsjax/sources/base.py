@@ -14,9 +14,10 @@ numpy float64 (one-off precomputation, outside the jitted model).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 import jsonschema
 import numpy as np
@@ -70,7 +71,7 @@ def validate_block(schema: dict, block, origin: str) -> None:
     raise fail(origin, _error_path(err), problem, fix)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _leggauss(order: int) -> tuple[np.ndarray, np.ndarray]:
     return np.polynomial.legendre.leggauss(order)
 
@@ -137,7 +138,7 @@ class Source:
         edges = self.breaks.get(flavour, ())
         if flavour in self.spectra and len(edges) >= 2:
             x, w = _leggauss(int(nodes))
-            for a, b in zip(edges[:-1], edges[1:]):
+            for a, b in itertools.pairwise(edges):
                 lo = np.clip(e_min, a, b)
                 u_hi = np.sqrt((b - lo) / (b - a))  # u = 0 at E = b, u = u_hi at E = lo
                 u = 0.5 * u_hi[..., None] * (x + 1.0)

@@ -22,7 +22,9 @@ all flavours and left out.
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -108,7 +110,7 @@ def _decay_cdf(t, delayed: bool):
     return 1.0 - (b * np.exp(-t / b) - a * np.exp(-t / a)) / (b - a)
 
 
-def _pulse_pieces(timing: dict) -> tuple[np.ndarray, callable]:
+def _pulse_pieces(timing: dict) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
     """Panel edges [ns] covering the pulse and its density [ns⁻¹] (unit area)."""
     if "pulse_sigma_ns" in timing:
         sigma = float(timing["pulse_sigma_ns"])
@@ -135,7 +137,7 @@ def _arrival_cdf(t: np.ndarray, timing: dict, delayed: bool, order: int = 32) ->
     x, w = _leggauss(order)
     t = np.asarray(t, dtype=np.float64)
     total = np.zeros_like(t)
-    for a, b in zip(edges[:-1], edges[1:]):
+    for a, b in itertools.pairwise(edges):
         cut = np.clip(t, a, b)
         for lo, hi in ((a, cut), (cut, b)):
             lo = np.broadcast_to(lo, t.shape)

@@ -33,6 +33,7 @@ one-off float64 precomputation).
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import jax.numpy as jnp
@@ -184,7 +185,7 @@ def neutrinos_per_fission(fission_fractions, captures_per_fission, e_max: float,
     edges = spectrum_breaks(e_max, above_8MeV)
     x, w = np.polynomial.legendre.leggauss(order)
     total = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:]):
+    for lo, hi in itertools.pairwise(edges):
         half = 0.5 * (hi - lo)
         e = xp.asarray(lo + half + half * x)
         total = total + xp.sum(half * w * reactor_spectrum(e, fission_fractions, captures_per_fission,

@@ -17,13 +17,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import flux as flux_mod
 from .. import units
 from ..detector import resolution_sigma
 from ..interactions import stepping_electron_number
 from ..parameters import PARAMETERS
 from ..quadrature import log_nodes, map_nodes
 from ..quenching import ionisation_energy
+from ..sources import Source, SourceError, build_source
 from ..targets import Target, TargetError, default_rms_radius, form_factor_from_rms, load_target, max_recoil, momentum_transfer
 from ..targets.form_factors import min_neutrino_energy
 from .spec import ExperimentError, _read_json, read_experiment_spec, resolve_experiment_path, validate_experiment_spec
@@ -178,44 +178,23 @@ def _electron_grid(target: Target, spec: dict) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(nodes).ravel(), np.asarray(weights).ravel()
 
 
-class ReactorSource:
-    """Reactor ν̄e source from the ``source`` block (see :mod:`cevnsjax.flux`):
-    absolute flux moments for the one flavour it emits."""
-
-    flavours = ("nu_e_bar",)
-    lines = ()
-
-    def __init__(self, source: dict):
-        self.source = source
-        self.scale = flux_mod.flux_scale(source)  # cm^-2 s^-1 per (ν̄/fission)
-        self.e_max = source["e_max_MeV"]
-        self.breaks = {"nu_e_bar": (0.0, flux_mod.Q_BETA_NP239, flux_mod.Q_BETA_U239, flux_mod.E_SPLIT, self.e_max)}
-
-    def flux_moments(self, flavour: str, e_min, orders=(0, 1, 2), nodes: int = 48) -> np.ndarray:
-        """∫_{E_min}^{E_max} φ(E) E^{-k} dE [cm⁻² s⁻¹ MeV^{-k}], piecewise Gauss–Legendre."""
-        fractions = jnp.asarray(self.source["fission_fractions"])
-        e_min = jnp.asarray(e_min)
-        breaks = self.breaks[flavour]
-        out = jnp.zeros(e_min.shape + (len(orders),))
-        for a, b in zip(breaks[:-1], breaks[1:]):
-            e, w = map_nodes(jnp.clip(e_min, a, b), b, nodes)
-            s = flux_mod.reactor_spectrum(e, fractions, self.source["captures_per_fission"])
-            out = out + jnp.stack([jnp.sum(w * s / e**k, axis=-1) for k in orders], axis=-1)
-        return self.scale * np.asarray(out)
-
-
-def _reactor_source(spec_source: dict, flux_normalisation: str | None) -> ReactorSource:
-    source = dict(spec_source)
+def _source(spec: dict, flux_normalisation: str | None, base_dir: Path | None, origin: str) -> Source:
+    block = dict(spec["source"])
     if flux_normalisation is not None:
         if flux_normalisation not in ("total_flux", "thermal_power"):
             raise ExperimentError(f"flux_normalisation: unknown {flux_normalisation!r}; allowed: 'total_flux', 'thermal_power'")
-        if flux_normalisation == "total_flux" and "total_flux_cm2_s" not in source:
+        if block.get("type") != "reactor":
+            raise ExperimentError(f"flux_normalisation: applies to reactor sources only; {spec['name']!r} has a "
+                                  f"{block.get('type')!r} source")
+        if flux_normalisation == "total_flux" and "total_flux_cm2_s" not in block:
             raise ExperimentError("field source.total_flux_cm2_s: required for flux_normalisation='total_flux'")
-        source["normalisation"] = flux_normalisation
-    table = flux_mod.ENERGY_PER_FISSION_MA2013 if source["energy_per_fission"] == "ma2013" else flux_mod.ENERGY_PER_FISSION_KOPEIKIN2004
-    source["energy_per_fission_MeV"] = [table[i] for i in flux_mod.FISSION_ISOTOPES]
-    source["fission_fractions"] = [spec_source["fission_fractions"][i] for i in flux_mod.FISSION_ISOTOPES]
-    return ReactorSource(source)
+        if flux_normalisation == "thermal_power" and "thermal_power_GW" not in block:
+            raise ExperimentError("field source.thermal_power_GW: required for flux_normalisation='thermal_power'")
+        block["normalisation"] = flux_normalisation
+    try:
+        return build_source(block, base_dir, origin)
+    except SourceError as exc:
+        raise ExperimentError(str(exc)) from None
 
 
 def build_experiment(spec: dict, *, flux_normalisation: str | None = None, base_dir: Path | None = None) -> Experiment:
@@ -229,11 +208,12 @@ def build_experiment(spec: dict, *, flux_normalisation: str | None = None, base_
 
 
 def _build(spec: dict, flux_normalisation: str | None, base_dir: Path | None) -> tuple[dict, dict]:
+    origin = str(base_dir / f"{spec['name']}.json") if base_dir is not None else spec["name"]
     try:
         target = load_target(spec["target"], base_dir)
     except TargetError as exc:
         raise ExperimentError(f"field target: {exc}") from None
-    source = _reactor_source(spec["source"], flux_normalisation)
+    source = _source(spec, flux_normalisation, base_dir, origin)
     numerics = spec["numerics"]
     physics = spec["physics"]
 
@@ -325,7 +305,7 @@ def _build(spec: dict, flux_normalisation: str | None, base_dir: Path | None) ->
         form_factor=physics["form_factor"],
         vector_mediator=physics["vector_mediator"],
         channels=tuple(physics["channels"]),
-        flux_normalisation=source.source["normalisation"],
+        flux_normalisation=str(source.info.get("normalisation", source.type)),
         response_nodes=int(numerics["response_nodes"]),
         response_window=float(numerics["response_window_sigma"]),
         nominal_parameters=tuple(sorted(nominal.items())),

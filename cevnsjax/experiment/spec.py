@@ -23,7 +23,6 @@ from pathlib import Path
 
 import jsonschema
 
-from .. import flux as flux_mod
 from ..datafiles import data_root, read_json_file
 from ..interactions import COUPLINGS, VECTOR_MEDIATORS
 from ..parameters import PARAMETERS, ParameterError, validate_value
@@ -60,27 +59,7 @@ EXPERIMENT_SCHEMA = {
         "references": {"type": "array", "items": {"type": "string"}},
         "notes": {"type": "object", "additionalProperties": {"type": "string"}},
         "target": {"type": "string", "minLength": 1, "description": "a shipped target name or the path of a target file (.json)"},
-        "source": {
-            "type": "object",
-            "required": ["type", "thermal_power_GW", "distance_m", "fission_fractions", "normalisation"],
-            "additionalProperties": False,
-            "properties": {
-                "type": {"enum": ["reactor"]},
-                "thermal_power_GW": _POS,
-                "distance_m": _POS,
-                "fission_fractions": {
-                    "type": "object",
-                    "required": list(flux_mod.FISSION_ISOTOPES),
-                    "additionalProperties": False,
-                    "properties": {iso: _FRACTION for iso in flux_mod.FISSION_ISOTOPES},
-                },
-                "energy_per_fission": {"enum": ["ma2013", "kopeikin2004"]},
-                "captures_per_fission": {"type": "number", "minimum": 0, "maximum": 2},
-                "e_max_MeV": {"type": "number", "minimum": 8, "maximum": 12},
-                "normalisation": {"enum": ["total_flux", "thermal_power"]},
-                "total_flux_cm2_s": _POS,
-            },
-        },
+        "source": {"type": "object", "description": "the neutrino source; its schema is checked by cevnsjax.sources.build_source"},
         "physics": {
             "type": "object",
             "additionalProperties": False,
@@ -147,18 +126,11 @@ EXPERIMENT_SCHEMA = {
             },
         },
     },
-    "allOf": [
-        {
-            "if": {"properties": {"source": {"properties": {"normalisation": {"const": "total_flux"}}}}},
-            "then": {"properties": {"source": {"required": ["total_flux_cm2_s"]}}},
-        }
-    ],
 }
 
 DEFAULT_NUMERICS = {"recoil_nodes": 96, "flux_nodes": 48, "response_nodes": 16, "response_window_sigma": 7.0,
                     "electron_panel_eV": 20.0, "electron_panel_nodes": 4}
 DEFAULT_PHYSICS = {"couplings": "tree", "form_factor": "helm", "vector_mediator": "universal", "channels": ["nuclear"]}
-DEFAULT_SOURCE = {"energy_per_fission": "ma2013", "captures_per_fission": 0.6, "e_max_MeV": 10.0}
 
 
 class ExperimentError(ValueError):
@@ -230,15 +202,8 @@ def validate_experiment_spec(spec: dict, origin: str = "experiment") -> dict:
         raise _fail(f"{origin}: field {_json_path(err)}", err.message + hint)
 
     spec = json.loads(json.dumps(spec))  # deep copy, defaults filled below
-    source = {**DEFAULT_SOURCE, **spec["source"]}
-    spec["source"] = source
     spec["physics"] = {**DEFAULT_PHYSICS, **spec.get("physics", {})}
     spec["numerics"] = {**DEFAULT_NUMERICS, **spec.get("numerics", {})}
-
-    fractions = source["fission_fractions"]
-    total = sum(fractions.values())
-    if not math.isclose(total, 1.0, abs_tol=1e-3):
-        raise _fail(f"{origin}: field source.fission_fractions", f"fractions sum to {total:.4f}; they must sum to 1 (±0.001)")
 
     for name, value in spec.get("nominal_parameters", {}).items():
         try:

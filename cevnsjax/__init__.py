@@ -16,7 +16,7 @@ from .experiment import Experiment, ExperimentError, available_experiments, load
 from .parameters import PARAMETERS, ParameterError, Params, make_params, params_grid, stack_params
 from .rates import detector_counts, expected_counts, recoil_spectrum, total_counts
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 
 def enable_x64(enabled: bool = True) -> None:

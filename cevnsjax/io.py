@@ -92,6 +92,7 @@ def _field_error(origin, tokens, problem: str, fix: str) -> InputError:
 
 # --------------------------------------------------------------------------- reading
 
+
 class _Pairs(list):
     """A JSON object as its (key, value) pairs, in document order."""
 
@@ -116,8 +117,13 @@ def _resolve(node, tokens: list, origin):
         out = {}
         for key, value in node:
             if key in out:
-                raise _field_error(origin, [*tokens, key], f"duplicate key {json.dumps(key, ensure_ascii=False)} "
-                                   "(the same key appears earlier in this object)", "keep only one of them")
+                raise _field_error(
+                    origin,
+                    [*tokens, key],
+                    f"duplicate key {json.dumps(key, ensure_ascii=False)} "
+                    "(the same key appears earlier in this object)",
+                    "keep only one of them",
+                )
             out[key] = _resolve(value, [*tokens, key], origin)
         return out
     if isinstance(node, list):
@@ -163,19 +169,29 @@ def read_json(path, what: str = "JSON file") -> dict:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         line, col = _line_col(data, err.start)
-        raise InputError(f"{origin}: not UTF-8 text at line {line}, column {col} (byte 0x{data[err.start]:02x}); "
-                         f"save the {what} as UTF-8") from None
+        raise InputError(
+            f"{origin}: not UTF-8 text at line {line}, column {col} (byte 0x{data[err.start]:02x}); "
+            f"save the {what} as UTF-8"
+        ) from None
     try:
         tree = json.loads(text, object_pairs_hook=_Pairs, parse_constant=_NonFinite, parse_float=_parse_float)
     except json.JSONDecodeError as err:
-        raise InputError(_one_line(f"{origin}: invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}; "
-                                   f"fix the {what}'s syntax there")) from None
+        raise InputError(
+            _one_line(
+                f"{origin}: invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}; "
+                f"fix the {what}'s syntax there"
+            )
+        ) from None
     except RecursionError:
         raise InputError(f"{origin}: the {what} is nested too deeply to read; flatten its structure") from None
     if not isinstance(tree, _Pairs):
         kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(tree), "a number")
-        raise _field_error(origin, [], f"expected a JSON object {{...}}, got {kind}",
-                           f"the {what} must hold one object with named fields")
+        raise _field_error(
+            origin,
+            [],
+            f"expected a JSON object {{...}}, got {kind}",
+            f"the {what} must hold one object with named fields",
+        )
     try:
         return _resolve(tree, [], origin)
     except RecursionError:
@@ -189,6 +205,7 @@ def check_finite(tree, origin: str = "input") -> None:
     first, in order); the message names ``origin`` and the field path, e.g.
     ``"spec.json: field detectors[1].sigma0_eVee: nan is not a finite number; ..."``.
     """
+
     def walk(node, tokens):
         if isinstance(node, dict):
             for key, value in node.items():
@@ -211,6 +228,7 @@ def check_finite(tree, origin: str = "input") -> None:
 
 
 # --------------------------------------------------------------------------- writing JSON
+
 
 @dataclass(frozen=True)
 class Undefined:
@@ -243,15 +261,21 @@ def _plain(obj, tokens: tuple, notes: list):
             if isinstance(key, np.generic):
                 key = key.item()
             if not isinstance(key, (str, int)) or isinstance(key, bool):
-                raise TypeError(f"cannot write field {field_path(tokens)}: key {key!r} of type "
-                                f"{type(key).__name__} is not a string")
+                raise TypeError(
+                    f"cannot write field {field_path(tokens)}: key {key!r} of type {type(key).__name__} is not a string"
+                )
             key = str(key)
             inner: list = []
             _merge(out, key, _plain(value, (*tokens, key), inner))
             if inner:
                 depth = len(tokens) + 1
-                _merge(out, f"{key}_note", "; ".join(
-                    (f"{field_path(t[depth:])}: {reason}" if len(t) > depth else reason) for t, reason in inner))
+                _merge(
+                    out,
+                    f"{key}_note",
+                    "; ".join(
+                        (f"{field_path(t[depth:])}: {reason}" if len(t) > depth else reason) for t, reason in inner
+                    ),
+                )
         return out
     if isinstance(obj, (list, tuple)):
         return [_plain(v, (*tokens, i), notes) for i, v in enumerate(obj)]
@@ -268,8 +292,10 @@ def _plain(obj, tokens: tuple, notes: list):
             notes.append((tokens, f"not finite: {value}"))
             return None
         return value
-    raise TypeError(f"cannot write field {field_path(tokens)}: object of type {type(obj).__name__} is not "
-                    "JSON data; convert it to numbers, strings, lists or dicts")
+    raise TypeError(
+        f"cannot write field {field_path(tokens)}: object of type {type(obj).__name__} is not "
+        "JSON data; convert it to numbers, strings, lists or dicts"
+    )
 
 
 def dumps_strict(obj, *, indent: int | None = 2) -> str:
@@ -287,12 +313,14 @@ def dumps_strict(obj, *, indent: int | None = 2) -> str:
 
 # --------------------------------------------------------------------------- output paths
 
+
 def _probe_writable(folder: Path, shown) -> None:
     try:
         fd, probe = tempfile.mkstemp(prefix=".write-test-", dir=folder)
     except OSError as err:
-        raise OutputError(_one_line(f"{shown}: cannot write in folder {folder} ({err.strerror or err}); "
-                                    "choose a writable location")) from None
+        raise OutputError(
+            _one_line(f"{shown}: cannot write in folder {folder} ({err.strerror or err}); choose a writable location")
+        ) from None
     os.close(fd)
     os.unlink(probe)
 
@@ -327,8 +355,9 @@ def prepare_output(path, *, force: bool = False, kind: str = "file") -> Path:
             try:
                 target.mkdir()
             except OSError as err:
-                raise OutputError(_one_line(f"{shown}: cannot create the folder ({err.strerror or err}); "
-                                            "choose a writable location")) from None
+                raise OutputError(
+                    _one_line(f"{shown}: cannot create the folder ({err.strerror or err}); choose a writable location")
+                ) from None
         _probe_writable(target, shown)
     else:
         _probe_writable(parent, shown)

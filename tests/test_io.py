@@ -48,8 +48,11 @@ _NONFINITE = [
     ("overflow-upper-e", '{"a": 2E400}', "field a: 2E400 is not a finite number"),
     ("nan-depth2", '{"numerics": {"nodes": NaN}}', "field numerics.nodes: NaN is not a finite number"),
     ("nan-in-list", '{"x": [1, 2, NaN]}', "field x[2]: NaN is not a finite number"),
-    ("inf-in-list-of-objects", '{"detectors": [{"t": 1}, {"t": Infinity}]}',
-     "field detectors[1].t: Infinity is not a finite number"),
+    (
+        "inf-in-list-of-objects",
+        '{"detectors": [{"t": 1}, {"t": Infinity}]}',
+        "field detectors[1].t: Infinity is not a finite number",
+    ),
     ("overflow-depth4", '{"a": {"b": [[0, 1e999]]}}', "field a.b[0][1]: 1e999 is not a finite number"),
     ("minus-inf-depth3", '{"a": {"b": {"c": -Infinity}}}', "field a.b.c: -Infinity is not a finite number"),
     ("nan-quoted-key", '{"bins": {"lo eV": NaN}}', 'field bins["lo eV"]: NaN is not a finite number'),
@@ -146,6 +149,7 @@ def test_check_finite_names_the_field():
 
 # --------------------------------------------------------------------------- dumps_strict
 
+
 def test_dumps_strict_converts_and_notes_non_finite():
     obj = {
         "hessian_error": undefined("the χ² curvature is zero at the boundary"),
@@ -172,8 +176,11 @@ def test_dumps_strict_converts_and_notes_non_finite():
 def test_dumps_strict_output_reads_back_strictly(tmp_path):
     path = write_json(tmp_path / "r.json", {"a": np.array([np.nan, 1.0]), "b": {"c": -np.inf}})
     assert path.read_text(encoding="utf-8").endswith("}\n")
-    assert read_json(path, "results file") == {"a": [None, 1.0], "a_note": "[0]: not finite: nan",
-                                               "b": {"c": None, "c_note": "not finite: -inf"}}
+    assert read_json(path, "results file") == {
+        "a": [None, 1.0],
+        "a_note": "[0]: not finite: nan",
+        "b": {"c": None, "c_note": "not finite: -inf"},
+    }
 
 
 def test_dumps_strict_rejects_non_json_with_field():
@@ -184,6 +191,7 @@ def test_dumps_strict_rejects_non_json_with_field():
 
 
 # --------------------------------------------------------------------------- output paths
+
 
 def test_prepare_output_file_cases(tmp_path):
     target = tmp_path / "out.json"
@@ -208,9 +216,11 @@ def test_prepare_output_file_cases(tmp_path):
 )
 def test_prepare_output_unwritable(tmp_path, where, expected):
     (tmp_path / "plain.txt").write_text("x")
-    path = {"missing-parent": tmp_path / "no" / "such" / "out.json",
-            "under-a-file": tmp_path / "plain.txt" / "out.json",
-            "proc": Path("/proc/cevnsjax-out.json")}[where]
+    path = {
+        "missing-parent": tmp_path / "no" / "such" / "out.json",
+        "under-a-file": tmp_path / "plain.txt" / "out.json",
+        "proc": Path("/proc/cevnsjax-out.json"),
+    }[where]
     for force in (False, True):
         with pytest.raises(OutputError, match=expected) as info:
             prepare_output(path, force=force)
@@ -233,6 +243,7 @@ def test_prepare_output_dir_cases(tmp_path):
 
 
 # --------------------------------------------------------------------------- atomic writers
+
 
 def test_atomic_write_text_and_bytes(tmp_path):
     target = tmp_path / "a.txt"

@@ -117,13 +117,10 @@ def _resolve(node, tokens: list, origin):
         out = {}
         for key, value in node:
             if key in out:
-                raise _field_error(
-                    origin,
-                    [*tokens, key],
-                    f"duplicate key {json.dumps(key, ensure_ascii=False)} "
-                    "(the same key appears earlier in this object)",
-                    "keep only one of them",
+                dup = (
+                    f"duplicate key {json.dumps(key, ensure_ascii=False)} (the same key appears earlier in this object)"
                 )
+                raise _field_error(origin, [*tokens, key], dup, "keep only one of them")
             out[key] = _resolve(value, [*tokens, key], origin)
         return out
     if isinstance(node, list):
@@ -175,25 +172,18 @@ def read_json(path, what: str = "JSON file") -> dict:
         ) from None
     try:
         tree = json.loads(text, object_pairs_hook=_Pairs, parse_constant=_NonFinite, parse_float=_parse_float)
-    except json.JSONDecodeError as err:
-        raise InputError(
-            _one_line(
-                f"{origin}: invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}; "
-                f"fix the {what}'s syntax there"
+        if not isinstance(tree, _Pairs):
+            kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+                type(tree), "a number"
             )
-        ) from None
-    except RecursionError:
-        raise InputError(f"{origin}: the {what} is nested too deeply to read; flatten its structure") from None
-    if not isinstance(tree, _Pairs):
-        kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(tree), "a number")
-        raise _field_error(
-            origin,
-            [],
-            f"expected a JSON object {{...}}, got {kind}",
-            f"the {what} must hold one object with named fields",
-        )
-    try:
+            problem, fix = f"expected a JSON object {{...}}, got {kind}", f"the {what} must hold one object with fields"
+            raise _field_error(origin, [], problem, fix)
         return _resolve(tree, [], origin)
+    except json.JSONDecodeError as err:
+        where = f"line {err.lineno}, column {err.colno}"
+        raise InputError(
+            _one_line(f"{origin}: invalid JSON at {where}: {err.msg}; fix the {what}'s syntax there")
+        ) from None
     except RecursionError:
         raise InputError(f"{origin}: the {what} is nested too deeply to read; flatten its structure") from None
 

@@ -12,11 +12,10 @@ tests do); importing cevnsjax never changes JAX's configuration.
 
 from __future__ import annotations
 
+from ._version import __version__ as __version__
 from .experiment import Experiment, ExperimentError, available_experiments, load_experiment, read_experiment_spec
 from .parameters import PARAMETERS, ParameterError, Params, make_params, params_grid, stack_params
 from .rates import detector_counts, expected_counts, recoil_spectrum, total_counts
-
-__version__ = "0.1.0"
 
 
 def enable_x64(enabled: bool = True) -> None:

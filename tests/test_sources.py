@@ -11,7 +11,7 @@ import pytest
 from scipy import integrate, stats
 
 from cevnsjax import flux
-from cevnsjax.experiment import data_path
+from cevnsjax.datafiles import data_path
 from cevnsjax.sources import (
     FLAVOURS,
     SOURCE_TYPES,

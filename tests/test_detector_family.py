@@ -359,3 +359,20 @@ def test_registries_and_schemas_list_every_member():
         kinds = {member["properties"]["type"]["const"] for member in schema["oneOf"]}
         assert kinds == set(registry)
         assert all(member["additionalProperties"] is False for member in schema["oneOf"])
+
+
+def test_response_table_reproduces_folded_counts():
+    from cevnsjax.detector import ResponseTable
+
+    resp = build_response({"type": "gaussian", "efficiency": ERF, "resolution": FANO}, EV_BINS)
+    nuis = nominal_nuisances(res_scale=1.1)
+    table = ResponseTable.build(resp, nuis, 0.0, 1.3e-3, 651)  # 2 eV spacing
+    x, w = np.polynomial.legendre.leggauss(200)
+    mu = 0.5 * 1.25e-3 * (x + 1) + 50e-6  # [50, 1300] eV
+    weights = 0.5 * 1.25e-3 * w * np.exp(-mu / 300e-6)  # a smooth, falling spectrum
+    direct = np.asarray(weights @ probs(resp, jnp.asarray(mu), nuis))
+    tabulated = np.asarray(weights @ table.bin_probability(jnp.asarray(mu)))
+    np.testing.assert_allclose(tabulated, direct, rtol=1e-6)
+    assert direct.min() > 0
+    with pytest.raises(DetectorError, match="sharp_edges"):
+        ResponseTable.build(build_response({"type": "ideal"}, EV_BINS), nuis, 0.0, 1e-3)

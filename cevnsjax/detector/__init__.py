@@ -6,6 +6,7 @@
   resolutions used by the responses;
 * :mod:`.response` — P(bin | μ): ``ideal``, ``gaussian``;
   :mod:`.photoelectrons` — ``photoelectron`` (Poisson or gamma PE smearing);
+* :mod:`.table` — :class:`ResponseTable`, P(bin | μ) tabulated for fixed nuisances;
 * :mod:`.spec` — :class:`DetectorError`, :class:`Nuisances`, bins, tables.
 
 All evaluation functions are pure JAX and take explicit scalar nuisances
@@ -37,6 +38,7 @@ from .response import (
     response_schema,
     windowed_integral,
 )
+from .table import ResponseTable
 from .spec import BIN_UNITS, Bins, DetectorError, Nuisances, make_bins, nominal_nuisances
 
 __all__ = [
@@ -51,6 +53,7 @@ __all__ = [
     "QUENCHING_MODELS",
     "RESOLUTION_MODELS",
     "RESPONSE_MODELS",
+    "ResponseTable",
     "bin_response",
     "build_efficiency",
     "build_quenching",

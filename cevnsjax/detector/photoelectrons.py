@@ -85,13 +85,19 @@ class PhotoelectronResponse(eqx.Module):
         lo = self.lo
         if self.efficiency.has_cut:
             lo = jnp.clip(self.efficiency.cut(nuis), self.lo, self.hi)
-        mean3 = mean[..., None]
-        out = self.efficiency(self.hi, nuis) * gamma_cdf(self.hi, mean, self.shape_per_pe) \
-            - self.efficiency(lo, nuis) * gamma_cdf(lo, mean, self.shape_per_pe)
-        if not isinstance(self.efficiency, (NoEfficiency, StepEfficiency)):
+        n_bins = self.lo.shape[0]
+        points = [lo, self.hi]
+        quadrature = not isinstance(self.efficiency, (NoEfficiency, StepEfficiency))
+        if quadrature:
             nodes, weights = map_nodes(lo, self.hi, self.order)  # (n_bins, order)
+            points.append(nodes.ravel())
+        # one call of the incomplete gamma function for all points (one compiled kernel)
+        cdf = gamma_cdf(jnp.concatenate(points), mean, self.shape_per_pe)
+        out = self.efficiency(self.hi, nuis) * cdf[..., n_bins:2 * n_bins] - self.efficiency(lo, nuis) * cdf[..., :n_bins]
+        if quadrature:
             _, slope = jax.jvp(lambda x: self.efficiency(x, nuis), (nodes,), (jnp.ones_like(nodes),))
-            out = out - jnp.sum(weights * slope * gamma_cdf(nodes, mean3, self.shape_per_pe), axis=-1)
+            at_nodes = cdf[..., 2 * n_bins:].reshape(cdf.shape[:-1] + nodes.shape)
+            out = out - jnp.sum(weights * slope * at_nodes, axis=-1)
         return out
 
     def sharp_edges(self) -> tuple:

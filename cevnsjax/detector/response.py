@@ -13,10 +13,12 @@ in :data:`RESPONSE_MODELS`, built by :func:`build_response` and evaluated as
 
       P(b | μ) = ∫_{lo_b}^{hi_b} ε(E′) N(E′; E, σ(E)) dE′,
 
-  evaluated by :func:`bin_response`: a Gauss–Legendre rule of ``nodes``
+  evaluated by :func:`windowed_integral`: a Gauss–Legendre rule of ``nodes``
   points mapped onto the part of the bin within ``window_sigma`` standard
   deviations of E (outside it the Gaussian is below e^{−w²/2}, 2e-11 for the
   default 7), so the cost is fixed and the moving limits are differentiable.
+  Accuracy when a bin holds the whole ±7σ window (the worst case): 8e-5 with
+  16 nodes, 3e-9 with 24, 1e-14 with 32 (the default).
 * ``"photoelectron"`` — :mod:`.photoelectrons`.
 
 ``sharp_edges()`` lists the μ [MeV] where P jumps (at nominal energy scale),
@@ -95,7 +97,7 @@ class GaussianResponse(eqx.Module):
     hi: jax.Array
     efficiency: Efficiency
     resolution: Resolution
-    order: int = eqx.field(static=True, default=16)
+    order: int = eqx.field(static=True, default=32)
     window: float = eqx.field(static=True, default=7.0)
 
     def bin_probability(self, mu, nuis: Nuisances):
@@ -161,7 +163,7 @@ def _build_gaussian(block, bins: Bins, base_dir, origin):
     res = build_resolution(block["resolution"], bins, base_dir, f"{origin}.resolution")
     e = bins.internal
     return GaussianResponse(jnp.asarray(e[:-1]), jnp.asarray(e[1:]), eff, res,
-                            order=int(block.get("nodes", 16)), window=float(block.get("window_sigma", 7.0)))
+                            order=int(block.get("nodes", 32)), window=float(block.get("window_sigma", 7.0)))
 
 
 def _build_photoelectron(block, bins: Bins, base_dir, origin):

@@ -1,7 +1,10 @@
-"""Statistical inference on top of the forward model: likelihoods, fits,
-profile intervals, limits and scans. Physics stays in the parent package."""
+"""Statistical inference on any analysis (:mod:`cevnsjax.analyses`): fits,
+profile intervals, limits, scans, exclusions, Feldman–Cousins, and Bayesian
+posteriors (NUTS, nested sampling, calibration). Physics stays in the parent
+package; the analyses (counting, ON/OFF) are re-exported here."""
 
-from .fit import FitResult, Interval, check_names, delta_chi2_level, fit, hessian_error, profile_chi2, profile_interval, upper_limit
+from ..analyses import Analysis, CombinedAnalysis, Nuisance, OnOffAnalysis, combine, onoff_analysis
+from .fit import FitResult, Interval, check_names, delta_chi2_level, fit, fit_datasets, hessian_error, profile_chi2, profile_interval, upper_limit
 from .likelihood import (
     SEED_MEASURED,
     SEED_SIGMA_ALPHA,
@@ -18,12 +21,16 @@ from .scan import check_scan_range, contour_lines, grid_scan
 from .bayes import (
     Posterior,
     Prior,
+    SBCResult,
+    bayes_factor,
     gaussian_prior,
     log_uniform_prior,
     posterior_model,
     posterior_on_grid,
     posterior_predictive,
+    sample_nested,
     sample_posterior,
+    simulation_based_calibration,
     uniform_prior,
 )
 
@@ -36,6 +43,8 @@ __all__ = [
 __all__ += [
     "Posterior", "Prior", "gaussian_prior", "log_uniform_prior", "posterior_model", "posterior_on_grid",
     "posterior_predictive", "sample_posterior", "uniform_prior",
+    "Analysis", "CombinedAnalysis", "Nuisance", "OnOffAnalysis", "SBCResult", "bayes_factor", "combine", "fit_datasets",
+    "onoff_analysis", "sample_nested", "simulation_based_calibration",
 ]
 
 # Scale: bounded-memory scans (grid, random, point lists; sharded over a mesh) and Feldman–Cousins toys

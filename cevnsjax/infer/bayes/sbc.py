@@ -101,7 +101,7 @@ def simulation_based_calibration(analysis, params: Params, priors, *, n_datasets
     t0 = time.perf_counter()
     z, diverging = _run(init_kernel, sample_kernel, z0, data, keys, int(warmup), int(draws), int(thin),
                         float(target_accept))
-    post = jax.vmap(lambda zz, d: info.postprocess_fn(d)(zz))(z, data)  # (datasets, draws) per site
+    post = _constrain(info.postprocess_fn, z, data)  # (datasets, draws) per site
     post = jax.block_until_ready(post)
     seconds = time.perf_counter() - t0
     ranks, chi2, pval, ks = {}, {}, {}, {}
@@ -116,6 +116,14 @@ def simulation_based_calibration(analysis, params: Params, priors, *, n_datasets
 @eqx.filter_jit
 def _simulate(likelihood, params, truths, keys):
     return jax.vmap(lambda t, k: likelihood.simulate(k, params.replace(**t)))(truths, keys)
+
+
+@partial(jax.jit, static_argnums=0)
+def _constrain(postprocess_fn, z, data):
+    def one(zz, d):
+        return jax.vmap(lambda point: postprocess_fn(d)(point))(zz)
+
+    return jax.vmap(one)(z, data)
 
 
 @partial(jax.jit, static_argnums=(0, 1, 5, 6, 7, 8))

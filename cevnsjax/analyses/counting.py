@@ -92,7 +92,7 @@ class CountingAnalysis(Analysis):
     def data(self):
         return self.measured
 
-    def with_data(self, data) -> "CountingAnalysis":
+    def with_data(self, data) -> CountingAnalysis:
         return eqx.tree_at(lambda a: a.measured, self, jnp.asarray(data, dtype=self.measured.dtype))
 
     def predicted(self, params: Params):

@@ -89,7 +89,7 @@ class Nuisance:
         high = None if math.isinf(self.high) else self.high
         return dist.TruncatedNormal(c, w, low=low, high=high)
 
-    def renamed(self, name: str) -> "Nuisance":
+    def renamed(self, name: str) -> Nuisance:
         return Nuisance(name, self.centre, self.width, self.low, self.high)
 
 
@@ -141,7 +141,7 @@ class Analysis(eqx.Module):
     def data(self):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def with_data(self, data) -> "Analysis":  # pragma: no cover - abstract
+    def with_data(self, data) -> Analysis:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def expected(self, params: Params, nu: dict):  # pragma: no cover - abstract
@@ -225,11 +225,11 @@ class Analysis(eqx.Module):
         keys = jax.random.split(key, max(1, len(self.nuisances)))
         return {n.name: n.prior().sample(k) for n, k in zip(self.nuisances, keys)}
 
-    def asimov(self, params: Params) -> "Analysis":
+    def asimov(self, params: Params) -> Analysis:
         """The analysis with its data replaced by the expectation at the constraint centres."""
         return self.with_data(self.expected(params, self.nominal_nuisances()))
 
-    def without_constraints(self, names) -> "Analysis":
+    def without_constraints(self, names) -> Analysis:
         """The analysis without the physics pulls on ``names`` (they become priors when sampled)."""
         names = set(names)
         kept = tuple(c for c in self.constraints if c[0] not in names)

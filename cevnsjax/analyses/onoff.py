@@ -36,7 +36,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import units
-from ..experiment import Experiment, ExperimentError, load_experiment, read_experiment_spec
+from ..experiment import (
+    Experiment,
+    ExperimentError,
+    load_experiment,
+    read_experiment_spec,
+)
 from ..parameters import Params
 from ..rates import expected_counts
 from .model import Analysis, check_constraints, gaussian_penalty, poisson_deviance
@@ -60,7 +65,7 @@ class OnOffAnalysis(Analysis):
     def data(self):
         return (self.on_counts, self.off_counts)
 
-    def with_data(self, on_counts, off_counts=None) -> "OnOffAnalysis":
+    def with_data(self, on_counts, off_counts=None) -> OnOffAnalysis:
         """Replace the data: ``with_data((on, off))`` or ``with_data(on, off)``."""
         if off_counts is None:
             on_counts, off_counts = on_counts

@@ -13,7 +13,16 @@
 * :mod:`.io` — :class:`Posterior`, ArviZ (0.x and 1.x), the corner plot.
 """
 
-from .io import SUMMARY_HDI, Posterior, _arviz, arviz_major, corner_plot, from_dict, hdi, is_one_sided
+from .io import (
+    SUMMARY_HDI,
+    Posterior,
+    _arviz,  # noqa: F401  (used as bayes._arviz by the tests and notebooks)
+    arviz_major,
+    corner_plot,
+    from_dict,
+    hdi,
+    is_one_sided,
+)
 from .model import (
     grid_hdi,
     grid_quantile,
@@ -24,16 +33,59 @@ from .model import (
     posterior_on_grid,
     prepare_posterior,
 )
-from .nested import NSI_PLANE, band_masses, bayes_factor, log_evidence_fixed, nsi_gap_line, sample_nested
+from .nested import (
+    NSI_PLANE,
+    band_masses,
+    bayes_factor,
+    log_evidence_fixed,
+    nsi_gap_line,
+    sample_nested,
+)
 from .nuts import default_chain_method, posterior_predictive, sample_posterior
-from .priors import PRIOR_KINDS, Prior, gaussian_prior, log_uniform_prior, parse_prior, resolve_prior, uniform_prior
+from .priors import (
+    PRIOR_KINDS,
+    Prior,
+    gaussian_prior,
+    log_uniform_prior,
+    parse_prior,
+    resolve_prior,
+    uniform_prior,
+)
 from .sbc import SBCResult, rank_uniformity, simulation_based_calibration
 
 __all__ = [
-    "NSI_PLANE", "PRIOR_KINDS", "Posterior", "Prior", "SBCResult", "SUMMARY_HDI", "arviz_major", "band_masses",
-    "bayes_factor", "corner_plot", "default_chain_method", "from_dict", "gaussian_prior", "grid_hdi", "grid_quantile",
-    "hdi", "is_one_sided", "log_density_function", "log_evidence_fixed", "log_posterior", "log_uniform_prior",
-    "nsi_gap_line", "nuisance_names", "parse_prior", "posterior_model", "posterior_on_grid", "posterior_predictive",
-    "prepare_posterior", "rank_uniformity", "resolve_prior", "sample_nested", "sample_posterior",
-    "simulation_based_calibration", "uniform_prior",
+    "NSI_PLANE",
+    "PRIOR_KINDS",
+    "SUMMARY_HDI",
+    "Posterior",
+    "Prior",
+    "SBCResult",
+    "arviz_major",
+    "band_masses",
+    "bayes_factor",
+    "corner_plot",
+    "default_chain_method",
+    "from_dict",
+    "gaussian_prior",
+    "grid_hdi",
+    "grid_quantile",
+    "hdi",
+    "is_one_sided",
+    "log_density_function",
+    "log_evidence_fixed",
+    "log_posterior",
+    "log_uniform_prior",
+    "nsi_gap_line",
+    "nuisance_names",
+    "parse_prior",
+    "posterior_model",
+    "posterior_on_grid",
+    "posterior_predictive",
+    "prepare_posterior",
+    "rank_uniformity",
+    "resolve_prior",
+    "sample_nested",
+    "sample_posterior",
+    "simulation_based_calibration",
+    "uniform_prior",
 ]

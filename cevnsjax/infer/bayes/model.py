@@ -115,8 +115,8 @@ def log_posterior(objective, params: Params, priors, values: dict, *, analytic: 
     from numpyro.infer.util import log_density
 
     model = posterior_model(objective, params, priors, analytic=analytic)
-    logp, _ = log_density(model, (), {}, {k: jnp.asarray(v, dtype=float) for k, v in values.items()})
-    return float(logp)
+    values = {k: jnp.asarray(v, dtype=float) for k, v in values.items()}
+    return float(jax.jit(lambda v: log_density(model, (), {}, v)[0])(values))
 
 
 def log_density_function(objective, params: Params, priors, names):

@@ -121,7 +121,7 @@ def nsi_gap_line(analysis, params: Params, names=NSI_PLANE, *, points: int = 800
     ys = (-1.0, 1.0)
     mins = []
     for y in ys:
-        n = jax.vmap(lambda x: analysis.predicted(params.replace(**{x_name: x, y_name: y})))(xs)
+        n = jax.vmap(lambda x, y=y: analysis.predicted(params.replace(**{x_name: x, y_name: y})))(xs)
         mins.append(float(xs[int(jnp.argmin(n))]))
     b = (mins[1] - mins[0]) / (ys[1] - ys[0])
     return mins[0] - b * ys[0], b

@@ -19,7 +19,7 @@ from ...analyses.model import Analysis
 from ...parameters import ParameterError, Params
 from ..fit import check_names
 from .io import Posterior
-from .model import nuisance_names, posterior_model, prepare_posterior
+from .model import posterior_model, prepare_posterior
 
 
 def default_chain_method(chains: int) -> str:

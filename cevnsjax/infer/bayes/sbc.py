@@ -46,7 +46,7 @@ class SBCResult:
     seconds: float
 
     def as_dict(self) -> dict:
-        return {"parameters": list(self.names), "n_datasets": int(len(next(iter(self.ranks.values())))),
+        return {"parameters": list(self.names), "n_datasets": len(next(iter(self.ranks.values()))),
                 "draws_per_dataset": self.draws, "chi2": self.chi2, "p_value": self.p_value,
                 "ks_distance": self.ks_distance, "divergences": self.divergences, "seconds": self.seconds}
 

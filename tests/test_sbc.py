@@ -17,7 +17,7 @@ def analysis(conus_plus):
 
 @pytest.mark.parametrize("name, prior", [("sin2_theta_w", None), ("mu_nu", bayes.uniform_prior(0.0, 2e-9))])
 def test_sbc_ranks_are_uniform(analysis, nominal, name, prior):
-    result = bayes.simulation_based_calibration(analysis, nominal, {name: prior}, n_datasets=200, draws=99, warmup=150,
+    result = bayes.simulation_based_calibration(analysis, nominal, {name: prior}, n_datasets=200, draws=99, warmup=100,
                                                 thin=2, seed=1, target_accept=0.9)
     ranks = result.ranks[name]
     print(f"\nSBC {name}: chi2 {result.chi2[name]:.1f} (9 dof), p {result.p_value[name]:.3f}, "

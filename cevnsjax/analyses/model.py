@@ -41,6 +41,7 @@ nuisances are prefixed with its name (``"conus-plus/alpha"``).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import ClassVar
@@ -233,7 +234,7 @@ class Analysis(eqx.Module):
         """The analysis without the physics pulls on ``names`` (they become priors when sampled)."""
         names = set(names)
         kept = tuple(c for c in self.constraints if c[0] not in names)
-        return eqx.tree_at(lambda a: a.constraints, self, kept) if kept != self.constraints else self
+        return dataclasses.replace(self, constraints=kept) if kept != self.constraints else self
 
 
 def _split(nu: dict, prefix: str) -> dict:

@@ -6,7 +6,8 @@ Python ≥ 3.12) are both supported through the small shims below; diagnostics
 are computed on plain (chain, draw) arrays, which both accept. ``posterior.nc``
 is the standard netCDF layout of groups (``posterior``, ``sample_stats``,
 ``posterior_predictive``, ``observed_data``) that ``arviz.from_netcdf`` of
-either major version reads.
+either major version reads (checked: a file written with ArviZ 0.23 opens in
+ArviZ 1.3 as a DataTree with all four groups).
 """
 
 from __future__ import annotations
@@ -128,7 +129,8 @@ class Posterior:
                 if key == "r_hat":
                     value = az.rhat(draws) if draws.shape[0] > 1 else float("nan")
                 else:
-                    value = az.ess(draws, method="bulk" if key == "ess_bulk" else "tail")
+                    value = (az.ess(draws, method="bulk") if key == "ess_bulk"  # tail: 5 % and 95 % quantiles
+                             else az.ess(draws, method="tail", prob=(0.05, 0.95)))
                 out[n] = float(np.asarray(value))
             self._cache[key] = out
         return self._cache[key]

@@ -77,7 +77,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cl", type=float, default=0.9, help="confidence level (default 0.9)")
 
     p = sub.add_parser("sample", parents=[common, analysis],
-                       help="Bayesian posterior of one or more parameters with NUTS (NumPyro), counting χ²")
+                       help="Bayesian posterior of one or more parameters (NUTS or nested sampling, NumPyro)")
     p.add_argument("parameters", nargs="+", metavar="PARAM", help="parameters to sample (the others stay fixed)")
     p.add_argument("--chains", type=int, default=4, help="number of chains (default 4)")
     p.add_argument("--samples", type=int, default=2000, help="draws per chain after the warm-up (default 2000)")
@@ -87,6 +87,14 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="prior of a sampled parameter (repeatable): uniform (default: over its allowed range), "
                         "uniform:LO,HI, loguniform:LO[,HI] (LO > 0), gauss:MU,SIGMA (truncated to the allowed range)")
     p.add_argument("--dense-mass", action="store_true", help="adapt a full mass matrix (correlated parameters, e.g. NSI)")
+    p.add_argument("--sampler", choices=["auto", "nuts", "nested"], default="auto",
+                   help="NUTS, or nested sampling (jaxns: separated modes and the evidence); auto (default): nested "
+                        "for the NSI plane eps_ee_uV × eps_ee_dV, whose two bands NUTS cannot cross, else NUTS")
+    p.add_argument("--live-points", type=int, default=None,
+                   help="live points of nested sampling (default 500 for the NSI plane, else 50 per dimension)")
+    p.add_argument("--sample-nuisances", action="store_true",
+                   help="sample the analysis' latent nuisances (the counting α) instead of integrating them out "
+                        "analytically (same posterior, slower)")
     p.add_argument("--target-accept", type=float, default=0.8, help="NUTS target acceptance probability (default 0.8)")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="write DIR/posterior.nc (ArviZ InferenceData, netCDF) and the corner plot DIR/corner.png/.pdf")
@@ -113,7 +121,8 @@ def _setup(args, physics=None):
         analysis = onoff_analysis(args.experiment, experiment_kwargs={"physics": physics} if physics else None)
         params = make_params(analysis.experiment.nominal(), **dict(args.param))
         if args.spectra:
-            analysis = analysis.with_data(*(lambda d: (d["on"], d["off"]))(read_spectra(args.spectra, analysis.experiment)))
+            data = read_spectra(args.spectra, analysis.experiment)
+            analysis = analysis.with_data(data["on"], data["off"])
         else:
             analysis = asimov_spectra(analysis, params)
         return analysis.experiment, params, analysis
@@ -259,7 +268,7 @@ def _channel_plot(analysis, params, name, limit, plot_path):
     n = int(np.asarray(ex.bin_mask[d]).sum())
     sm = expected_counts_by_channel(params, ex)
     at_limit = expected_counts_by_channel(params.replace(**{name: limit}), ex)
-    bkg = np.asarray(analysis.expected(params)[0] - sum(sm.values())).sum(axis=0)[:n]
+    bkg = np.asarray(analysis.expected(params, {})[0] - sum(sm.values())).sum(axis=0)[:n]
     components = {
         "nuclear recoils (SM)": np.asarray(sm["nuclear"]).sum(axis=0)[:n],
         "electron recoils (SM)": np.asarray(sm["electron"]).sum(axis=0)[:n],
@@ -318,6 +327,7 @@ def _sample(args) -> dict:
 
     from .infer import check_names
     from .infer.bayes import corner_plot, parse_prior, posterior_predictive, sample_posterior
+    from .infer.bayes.io import nan_to_none
     from .parameters import ParameterError
 
     check_names(args.parameters)
@@ -338,26 +348,46 @@ def _sample(args) -> dict:
         priors[name] = parse_prior(spec, name)
     experiment, params, analysis = _setup(args)
     progress = sys.stderr.isatty() if args.progress is None else args.progress
-    posterior = sample_posterior(analysis, params, priors, chains=args.chains, samples=args.samples, warmup=args.warmup,
-                                 seed=args.seed, progress_bar=progress, dense_mass=args.dense_mass,
-                                 target_accept=args.target_accept)
+    from .infer.bayes import NSI_PLANE, band_masses, nsi_gap_line, sample_nested
+
+    nsi = set(NSI_PLANE) <= set(args.parameters)
+    sampler = args.sampler if args.sampler != "auto" else ("nested" if nsi else "nuts")
+    analytic = not args.sample_nuisances
+    if sampler == "nested":
+        if args.live_points is not None and args.live_points < 2:
+            raise ParameterError(f"--live-points must be at least 2, got {args.live_points}")
+        posterior = sample_nested(analysis, params, priors, live_points=args.live_points or (500 if nsi else None),
+                                  draws=args.chains * args.samples, seed=args.seed, analytic=analytic)
+    else:
+        posterior = sample_posterior(analysis, params, priors, chains=args.chains, samples=args.samples,
+                                     warmup=args.warmup, seed=args.seed, progress_bar=progress,
+                                     dense_mass=args.dense_mass, target_accept=args.target_accept, analytic=analytic)
     predictive = posterior_predictive(posterior, analysis, params, seed=args.seed)
-    replicated = predictive["replicated"].ravel()
-    nan_to_none = (lambda v: None if isinstance(v, float) and not math.isfinite(v) else v)
+    replicated, observed, what = _predictive_totals(analysis, predictive)
     result = {
         "parameters": {n: {k: nan_to_none(v) for k, v in entry.items()} for n, entry in posterior.summary().items()},
         "divergences": posterior.divergences,
-        "settings": {**posterior.settings, "priors": {n: p.describe() for n, p in posterior.priors.items()}},
+        "settings": {**posterior.settings, "priors": {n: posterior.describe_prior(n) for n in posterior.names}},
         **_analysis_info(args, analysis),
         "posterior_predictive": {
-            "measured": float(analysis.measured),
-            "predicted_median": float(np.median(predictive["predicted"])),
+            "statistic": what,
+            "measured": observed,
+            "predicted_median": float(np.median(np.sum(np.asarray(predictive["predicted"][0] if isinstance(
+                predictive["predicted"], tuple) else predictive["predicted"]).reshape(posterior.chi2.size, -1), axis=1))),
             "replicated_interval_90": [float(v) for v in np.quantile(replicated, [0.05, 0.95])],
-            "p_value": float(np.mean(replicated >= float(analysis.measured))),
+            "p_value": float(np.mean(replicated >= observed)),
         },
-        "fixed_parameters": {k: v for k, v in params.to_dict().items() if k not in priors},
+        "fixed_parameters": {k: v for k, v in params.to_dict().items() if k not in posterior.names},
         "files": [],
     }
+    if posterior.evidence:
+        result["evidence"] = {k: v for k, v in posterior.evidence.items() if k != "weighted"}
+    if nsi and hasattr(analysis, "predicted"):
+        line = nsi_gap_line(analysis, params)
+        w = posterior.evidence["weighted"] if posterior.evidence else None
+        masses = (band_masses(w["eps_ee_uV"], w["eps_ee_dV"], w["weight"], line) if w is not None else
+                  band_masses(posterior.flat("eps_ee_uV"), posterior.flat("eps_ee_dV"), None, line))
+        result["nsi_band_masses"] = {**masses, "gap_line": {"eps_ee_uV_at_eps_ee_dV_0": line[0], "slope": line[1]}}
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
@@ -367,6 +397,20 @@ def _sample(args) -> dict:
     if plot:
         result["plots"] = corner_plot(posterior, plot)
     return result
+
+
+def _predictive_totals(analysis, predictive):
+    """Replicated and observed values of the posterior-predictive check: the
+    count of a counting analysis, the total ON count of a spectral one."""
+    import numpy as np
+
+    rep, obs = predictive["replicated"], predictive["observed"]
+    if isinstance(rep, tuple):
+        mask = np.asarray(analysis.experiment.bin_mask)
+        n = rep[0].shape[0] * rep[0].shape[1]
+        return ((np.asarray(rep[0]) * mask).reshape(n, -1).sum(axis=1), float(np.sum(np.asarray(obs[0]) * mask)),
+                "total ON counts")
+    return np.asarray(rep).ravel(), float(obs), "measured count"
 
 
 def _exclusion(args) -> dict:
@@ -439,17 +483,24 @@ def _print_text(command: str, result: dict) -> None:
         fmt = (lambda v: "nan" if v is None else f"{v:.4g}")
         print(f"posterior ({s['sampler']}, {s['chains']} chains × {s['samples']} draws after {s['warmup']} warm-up, "
               f"seed {s['seed']}, {s['chain_method']}); divergences: {result['divergences']}")
-        print(f"{'parameter':<16}{'mean':>11}{'median':>11}{'68 % HDI':>24}{'90 % HDI':>24}{'upper 90 %':>12}{'R-hat':>8}{'ESS':>8}")
+        print(f"{'parameter':<20}{'mean':>11}{'median':>11}{'68 % HDI':>24}{'90 % HDI':>24}{'upper 90 %':>12}{'R-hat':>8}{'ESS':>8}")
         for name, e in result["parameters"].items():
             hdi = [f"[{fmt(e[k][0])}, {fmt(e[k][1])}]" for k in ("hdi_68", "hdi_90")]
-            print(f"{name:<16}{fmt(e['mean']):>11}{fmt(e['median']):>11}{hdi[0]:>24}{hdi[1]:>24}"
+            print(f"{name + (' (nuis.)' if e.get('nuisance') else ''):<20}{fmt(e['mean']):>11}{fmt(e['median']):>11}{hdi[0]:>24}{hdi[1]:>24}"
                   f"{fmt(e['upper_90']) if 'upper_90' in e else '':>12}{fmt(e['r_hat']):>8}{e['ess_bulk']:>8.0f}")
         for name, prior in s["priors"].items():
             print(f"  prior {name}: {prior}")
         pp = result["posterior_predictive"]
         lo, hi = pp["replicated_interval_90"]
-        print(f"  posterior predictive count: 90 % interval [{lo:.0f}, {hi:.0f}], measured {pp['measured']:g}, "
-              f"P(N_rep ≥ N_meas) = {pp['p_value']:.2f}")
+        print(f"  posterior predictive ({pp['statistic']}): 90 % interval [{lo:.0f}, {hi:.0f}], observed {pp['measured']:g}, "
+              f"P(replicated ≥ observed) = {pp['p_value']:.2f}")
+        if "evidence" in result:
+            ev = result["evidence"]
+            print(f"  log evidence ln Z = {ev['log_evidence']:.3f} ± {ev['log_evidence_error']:.3f} "
+                  f"({ev['likelihood_evaluations']:,} likelihood evaluations)")
+        if "nsi_band_masses" in result:
+            m = result["nsi_band_masses"]
+            print(f"  NSI band masses: Standard-Model band {m['sm']:.3f}, flipped-sign band {m['flipped']:.3f}")
         for path in result["files"]:
             print(f"wrote {path}")
     elif command == "exclusion":

@@ -264,3 +264,36 @@ def upper_limit(objective, params: Params, poi: str, *, cl: float = 0.9, nuisanc
     limit = _crossing(objective, best, poi, level, best.value(poi), hi_range, nuisances)
     return {"parameter": poi, "upper_limit": limit, "cl": cl, "delta_chi2_level": level,
             "best_fit": best.value(poi), "chi2_min": best.chi2_min}
+
+
+@eqx.filter_jit
+def _fit_many(analysis, params: Params, free: tuple[str, ...], data_batch, u0):
+    def fn(u, args):
+        a, p = args
+        return a(_set_free(p, free, u))
+
+    def one(data):
+        a = analysis.with_data(data)
+        sol = optx.minimise(fn, TrustRegionBFGS(rtol=1e-9, atol=1e-9), u0, args=(a, params), max_steps=500, throw=False)
+        best = _set_free(params, free, sol.value)
+        x = jnp.stack([getattr(best, n) for n in free])
+
+        def in_physical(xv):
+            return a(params.replace(**{n: xv[i] for i, n in enumerate(free)}))
+
+        cov = 2.0 * jnp.linalg.inv(jax.hessian(in_physical)(x))
+        return x, jnp.sqrt(jnp.diag(cov)), fn(sol.value, (a, params)), sol.result == optx.RESULTS.successful
+
+    return jax.vmap(one)(data_batch)
+
+
+def fit_datasets(analysis, params: Params, free, data_batch) -> dict:
+    """Fit ``free`` parameters of an analysis to each data set of a batch
+    (``data_batch``: the analysis' data pytree with a leading data-set axis;
+    vmapped optimistix fits started at ``params``): best-fit values, Hessian
+    errors, χ²_min and convergence flags, arrays with a leading data-set axis."""
+    free = check_names(free)
+    u0 = jnp.stack([to_unbounded(n, getattr(params, n)) for n in free])
+    x, err, chi2, ok = _fit_many(analysis, params, free, data_batch, u0)
+    return {"parameters": free, "values": np.asarray(x), "errors": np.asarray(err), "chi2_min": np.asarray(chi2),
+            "converged": np.asarray(ok)}

@@ -185,6 +185,8 @@ def _electron_grid(target: Target, spec: dict) -> tuple[np.ndarray, np.ndarray]:
 
 def _source(spec: dict, flux_normalisation: str | None, base_dir: Path | None, origin: str) -> Source:
     block = dict(spec["source"])
+    if flux_normalisation is not None and block.get("type") != "reactor" and flux_normalisation == block.get("normalisation"):
+        flux_normalisation = None  # the source's own choice, nothing to override
     if flux_normalisation is not None:
         if flux_normalisation not in ("total_flux", "thermal_power"):
             raise ExperimentError(f"flux_normalisation: unknown {flux_normalisation!r}; allowed: 'total_flux', 'thermal_power'")

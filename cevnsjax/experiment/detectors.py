@@ -295,3 +295,10 @@ def compile_family(spec: dict, target, t_max: float, base_dir=None) -> dict:
         breaks.extend(threshold_images(fd, nominal, t_max))
         t_lo = min(t_lo, low)
     return {"detectors": tuple(detectors), "edges": edges, "t_lo": t_lo, "breaks": breaks}
+
+
+def detector_threshold(det: dict) -> tuple[float, str]:
+    """``(value, unit)`` of a validated detector block's threshold (its first
+    bin edge) as the file gives it, e.g. ``(160.0, "eVee")`` or ``(5.0, "keVnr")``."""
+    bins = declared_bins(det, "detector")
+    return float(bins["edges"][0]), bins["unit"]

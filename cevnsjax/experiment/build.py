@@ -5,6 +5,14 @@ the recoil quadrature grid, the flux moments per neutrino flavour and isotope
 ``I_k^f(T) = ∫_{E_min(T)} φ_f(E) E^{-k} dE`` (k = 0, 1, 2), the proton form
 factors, the default neutron radii, and the stacked detector arrays. The model
 jit-compiles once per experiment structure (static fields).
+
+Schema-1 files keep their original path: stacked eVee arrays (erf efficiency,
+Gaussian/Fano resolution, Lindhard quenching) and the recoil grid of
+:func:`_recoil_range`. Files with family-form detectors (:mod:`.detectors`)
+compile every detector onto the detector family; their recoil grid starts at the
+lowest recoil any detector can see for any allowed parameter value and has a
+node boundary at each threshold's recoil image (every bin edge's, for sharp
+responses), found by inverting the quenching at the nominal parameters.
 """
 
 from __future__ import annotations

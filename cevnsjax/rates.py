@@ -16,6 +16,11 @@
 * ``P_{d,b}`` — detector response (trigger efficiency × Gaussian resolution
   integrated over reconstructed-energy bin b), :func:`cevnsjax.detector.bin_response`.
 
+Experiments whose detectors use the detector family (quenching and response
+blocks, schema_version 2) go through :func:`family_response` instead: each
+detector's quenching model and response (ideal, gaussian, photoelectron), with
+the parameters mapped onto :class:`cevnsjax.detector.Nuisances`.
+
 All functions take ``(params, experiment)``; they are pure, jit-compiled at
 the API verbs, and vmap over a leading batch axis of ``params``::
 
@@ -123,9 +128,25 @@ def ionisation_spectrum_map(params: Params, experiment: Experiment):
 
 def detector_response(params: Params, experiment: Experiment):
     """P_{d,e,b}(T): probability that a recoil of element e at each node lands in
-    bin b of detector d after efficiency and resolution, (n_det, n_el, n_T, n_bins)."""
+    bin b of detector d after quenching, efficiency and resolution,
+    (n_det, n_el, n_T, n_bins)."""
+    if experiment.family:
+        return family_response(params, experiment)
     mu = ionisation_spectrum_map(params, experiment)
     return jax.vmap(lambda m: response_at(params, experiment, m), out_axes=1)(mu)
+
+
+def family_response(params: Params, experiment: Experiment):
+    """:func:`detector_response` of detectors on the detector family (each with its
+    own quenching and response; parameters mapped by ``FamilyDetector.nuisances``),
+    bins padded to the longest detector, (n_det, n_el, n_T, n_bins)."""
+    ex = experiment
+    n_bins = ex.bin_lo.shape[1]
+    rows = []
+    for det in ex.family:  # static: one traced block per detector
+        p = det.response_matrix(ex.recoil, params)
+        rows.append(jnp.pad(p, ((0, 0), (0, 0), (0, n_bins - p.shape[-1]))))
+    return jnp.stack(rows) * ex.bin_mask[:, None, None, :]
 
 
 def response_at(params: Params, experiment: Experiment, mu):

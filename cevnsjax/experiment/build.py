@@ -5,6 +5,14 @@ the recoil quadrature grid, the flux moments per neutrino flavour and isotope
 ``I_k^f(T) = ∫_{E_min(T)} φ_f(E) E^{-k} dE`` (k = 0, 1, 2), the proton form
 factors, the default neutron radii, and the stacked detector arrays. The model
 jit-compiles once per experiment structure (static fields).
+
+Schema-1 files keep their original path: stacked eVee arrays (erf efficiency,
+Gaussian/Fano resolution, Lindhard quenching) and the recoil grid of
+:func:`_recoil_range`. Files with family-form detectors (:mod:`.detectors`)
+compile every detector onto the detector family; their recoil grid starts at the
+lowest recoil any detector can see for any allowed parameter value and has a
+node boundary at each threshold's recoil image (every bin edge's, for sharp
+responses), found by inverting the quenching at the nominal parameters.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import units
-from ..detector import resolution_sigma
+from ..detector import DetectorError, resolution_sigma
 from ..interactions import stepping_electron_number
 from ..parameters import PARAMETERS
 from ..quadrature import log_nodes, map_nodes
@@ -26,6 +34,7 @@ from ..quenching import ionisation_energy
 from ..sources import Source, SourceError, build_source
 from ..targets import Target, TargetError, default_rms_radius, form_factor_from_rms, load_target, max_recoil, momentum_transfer
 from ..targets.form_factors import min_neutrino_energy
+from .detectors import DetectorSpecError, compile_family, is_family_form
 from .spec import ExperimentError, _read_json, read_experiment_spec, resolve_experiment_path, validate_experiment_spec
 
 _K_MAX = PARAMETERS["quench_k"].upper
@@ -69,6 +78,10 @@ class Experiment(eqx.Module):
     eff_width: jax.Array
     sigma0: jax.Array
     pair_energy: jax.Array  # [MeV]
+    # detectors on the detector family (family-form files; empty for schema-1
+    # files, which use the stacked arrays above); their bins, thresholds are
+    # in the internal unit of each detector's observable (MeV ee or nr, or PE)
+    family: tuple
     # static
     name: str = eqx.field(static=True)
     detector_names: tuple[str, ...] = eqx.field(static=True)
@@ -180,6 +193,8 @@ def _electron_grid(target: Target, spec: dict) -> tuple[np.ndarray, np.ndarray]:
 
 def _source(spec: dict, flux_normalisation: str | None, base_dir: Path | None, origin: str) -> Source:
     block = dict(spec["source"])
+    if flux_normalisation is not None and block.get("type") != "reactor" and flux_normalisation == block.get("normalisation"):
+        flux_normalisation = None  # the source's own choice, nothing to override
     if flux_normalisation is not None:
         if flux_normalisation not in ("total_flux", "thermal_power"):
             raise ExperimentError(f"flux_normalisation: unknown {flux_normalisation!r}; allowed: 'total_flux', 'thermal_power'")
@@ -204,7 +219,9 @@ def build_experiment(spec: dict, *, flux_normalisation: str | None = None, base_
     # leaves take the session's default float dtype (float64 only where the
     # caller enabled it); the precompute itself always ran in float64
     dtype = jnp.zeros(()).dtype
-    return Experiment(**{k: jnp.asarray(v, dtype=dtype) for k, v in fields_np.items()}, **static)
+    family = fields_np.pop("family")
+    family = jax.tree_util.tree_map(lambda x: jnp.asarray(x, dtype=dtype) if jnp.issubdtype(jnp.result_type(x), jnp.floating) else x, family)
+    return Experiment(**{k: jnp.asarray(v, dtype=dtype) for k, v in fields_np.items()}, family=family, **static)
 
 
 def _build(spec: dict, flux_normalisation: str | None, base_dir: Path | None) -> tuple[dict, dict]:
@@ -218,9 +235,24 @@ def _build(spec: dict, flux_normalisation: str | None, base_dir: Path | None) ->
     physics = spec["physics"]
 
     isotopes = target.isotope_table()
-    t_lo, t_hi = _recoil_range(target, spec, source.e_max)
     line_ends = [float(max_recoil(e, iso.nuclear_mass)) for _, e, _ in source.lines for _, iso, _ in isotopes]
-    recoil, recoil_w = recoil_grid(t_lo, t_hi, numerics["recoil_nodes"], line_ends)
+    dets = spec["detectors"]
+    if any(is_family_form(d) for d in dets):
+        t_hi = max(float(max_recoil(source.e_max, iso.nuclear_mass)) for _, iso, _ in isotopes)
+        try:
+            family = compile_family(spec, target, t_hi, base_dir)
+        except (DetectorSpecError, DetectorError) as exc:
+            raise ExperimentError(f"{origin}: {exc}") from None
+        if "electron" in physics["channels"]:
+            raise ExperimentError(f"{origin}: field physics.channels: the electron channel needs schema-1 detectors "
+                                  "(threshold_eVee, trigger_efficiency, resolution)")
+        recoil, recoil_w = recoil_grid(family["t_lo"], t_hi, numerics["recoil_nodes"], line_ends + family["breaks"])
+        all_edges = family["edges"]
+    else:
+        family = {"detectors": ()}
+        t_lo, t_hi = _recoil_range(target, spec, source.e_max)
+        recoil, recoil_w = recoil_grid(t_lo, t_hi, numerics["recoil_nodes"], line_ends)
+        all_edges = [np.asarray(d["bin_edges_eVee"]) * units.eV for d in dets]
 
     # flux moments per flavour and isotope, normalised by one flux unit so that
     # the stored numbers are O(1) (float32-safe); the unit goes into the prefactor
@@ -241,18 +273,16 @@ def _build(spec: dict, flux_normalisation: str | None, base_dir: Path | None) ->
     elements = target.elements
     membership = np.array([[1.0 if el is e else 0.0 for e, _, _ in isotopes] for el in elements])
 
-    dets = spec["detectors"]
-    n_bins = max(len(d["bin_edges_eVee"]) - 1 for d in dets)
+    n_bins = max(len(e) - 1 for e in all_edges)
     lo = np.zeros((len(dets), n_bins))
     hi = np.zeros((len(dets), n_bins))
     mask = np.zeros((len(dets), n_bins))
-    for i, d in enumerate(dets):
-        edges = np.asarray(d["bin_edges_eVee"]) * units.eV
+    for i, edges in enumerate(all_edges):
         k = edges.size - 1
         lo[i, :k], hi[i, :k], mask[i, :k] = edges[:-1], edges[1:], 1.0
         lo[i, k:] = hi[i, k:] = edges[-1]  # empty padding bins
 
-    if target.pair_energy_eV is None:
+    if target.pair_energy_eV is None and not family["detectors"]:
         raise ExperimentError(f"field target: target {target.name!r} has no material.pair_energy_eV, which the Gaussian "
                               "resolution's Fano term needs; add it to the target file")
 
@@ -289,12 +319,14 @@ def _build(spec: dict, flux_normalisation: str | None, base_dir: Path | None) ->
         electron_recoil=arr(e_rec), electron_weights=arr(e_w), electron_moments=arr(e_mom),
         electron_number=arr(e_num), electron_prefactor=arr(e_pref),
         exposure=arr([d["exposure_kg_day"] for d in dets]),
-        threshold=arr([d["threshold_eVee"] * units.eV for d in dets]),
+        threshold=arr([e[0] for e in all_edges]),
         bin_lo=arr(lo), bin_hi=arr(hi), bin_mask=arr(mask),
-        eff_e50=arr([d["trigger_efficiency"]["e50_eVee"] * units.eV for d in dets]),
-        eff_width=arr([d["trigger_efficiency"]["width_eVee"] * units.eV for d in dets]),
-        sigma0=arr([d["resolution"]["sigma0_eVee"] * units.eV for d in dets]),
-        pair_energy=arr(target.pair_energy_eV * units.eV),
+        # schema-1 efficiency and resolution (0 for detectors with a response block)
+        eff_e50=arr([d["trigger_efficiency"]["e50_eVee"] * units.eV if "trigger_efficiency" in d else 0.0 for d in dets]),
+        eff_width=arr([d["trigger_efficiency"]["width_eVee"] * units.eV if "trigger_efficiency" in d else 0.0 for d in dets]),
+        sigma0=arr([d["resolution"]["sigma0_eVee"] * units.eV if "resolution" in d else 0.0 for d in dets]),
+        pair_energy=arr((target.pair_energy_eV or 0.0) * units.eV),
+        family=family["detectors"],
     )
     static = dict(
         name=spec["name"],
@@ -328,5 +360,5 @@ def load_experiment(name_or_path: str | Path = "conus-plus", *, flux_normalisati
         for block, override in (("numerics", numerics), ("physics", physics)):
             if override:
                 raw[block] = {**raw.get(block, {}), **override}
-        spec = validate_experiment_spec(raw, origin=f"{name_or_path} (with overrides)")
+        spec = validate_experiment_spec(raw, origin=f"{name_or_path} (with overrides)", base_dir=path.parent)
     return build_experiment(spec, flux_normalisation=flux_normalisation, base_dir=path.parent)

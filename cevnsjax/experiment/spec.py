@@ -1,11 +1,13 @@
 """Experiments as data: the versioned spec format, its validation, and the
 :class:`Experiment` pytree the model runs on.
 
-An experiment file (``data/experiments/NAME.json``, ``schema_version`` 1)
-names a source, a target (``data/targets/NAME.json``), the nominal values of
+An experiment file (``data/experiments/NAME.json``, ``schema_version`` 1 or
+2) names a source, a target (``data/targets/NAME.json``), the nominal values of
 nuisance parameters, the detectors and the numerical settings. It is validated
-on load against :data:`EXPERIMENT_SCHEMA` (JSON Schema) and a few physics
-checks; every error names the path of the bad field and what is allowed.
+on load against :data:`EXPERIMENT_SCHEMA` (the JSON Schema shipped as
+``data/schema/experiment-v2.json``), the source and detector families' own
+schemas (:mod:`.detectors`) and a few physics checks; every error names the
+path of the bad field and what is allowed.
 
 :func:`load_experiment` turns a spec into an :class:`Experiment`: arrays for
 the recoil quadrature grid, the per-isotope flux moments
@@ -24,12 +26,11 @@ from pathlib import Path
 import jsonschema
 
 from ..datafiles import data_root, read_json_file
-from ..interactions import COUPLINGS, VECTOR_MEDIATORS
-from ..parameters import PARAMETERS, ParameterError, validate_value
-from ..targets import FORM_FACTORS
+from ..parameters import ParameterError, validate_value
 from ..targets.target import NAME_PATTERN
+from .detectors import DetectorSpecError, is_family_form, validate_family_detector
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Signal channels: CEvNS on nuclei, elastic ν̄e scattering on atomic electrons.
 CHANNELS = ("nuclear", "electron")
@@ -38,95 +39,13 @@ CHANNELS = ("nuclear", "electron")
 #: Lindhard description is not validated and the recoil grid would have to
 #: reach into the noise region.
 THRESHOLD_RANGE_EVEE = (50.0, 10000.0)
-#: Upper end of the quench_k range: used to size the recoil grid so that any
-#: allowed k is covered.
-_K_MAX = PARAMETERS["quench_k"].upper
-_RES_SCALE_MAX = PARAMETERS["res_scale"].upper
-
-_POS = {"type": "number", "exclusiveMinimum": 0}
-_FRACTION = {"type": "number", "minimum": 0, "maximum": 1}
-
-EXPERIMENT_SCHEMA = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "title": "cevnsjax experiment",
-    "type": "object",
-    "required": ["schema_version", "name", "source", "target", "detectors"],
-    "additionalProperties": False,
-    "properties": {
-        "schema_version": {"const": SCHEMA_VERSION},
-        "name": {"type": "string", "minLength": 1},
-        "description": {"type": "string"},
-        "references": {"type": "array", "items": {"type": "string"}},
-        "notes": {"type": "object", "additionalProperties": {"type": "string"}},
-        "target": {"type": "string", "minLength": 1, "description": "a shipped target name or the path of a target file (.json)"},
-        "source": {"type": "object", "description": "the neutrino source; its schema is checked by cevnsjax.sources.build_source"},
-        "physics": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "couplings": {"enum": list(COUPLINGS)},
-                "form_factor": {"enum": list(FORM_FACTORS)},
-                "vector_mediator": {"enum": list(VECTOR_MEDIATORS)},
-                "channels": {"type": "array", "minItems": 1, "uniqueItems": True,
-                             "items": {"enum": list(CHANNELS)}},
-            },
-        },
-        "nominal_parameters": {"type": "object", "additionalProperties": {"type": "number"}},
-        "detectors": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "required": ["name", "exposure_kg_day", "threshold_eVee", "roi_max_eVee", "trigger_efficiency", "resolution"],
-                "additionalProperties": False,
-                "properties": {
-                    "name": {"type": "string", "minLength": 1},
-                    "mass_kg": _POS,
-                    "exposure_kg_day": _POS,
-                    "exposure_off_kg_day": {"type": "number", "minimum": 0},
-                    "threshold_eVee": {"type": "number"},
-                    "roi_max_eVee": {"type": "number"},
-                    "bin_edges_eVee": {"type": "array", "minItems": 2, "items": {"type": "number"}},
-                    "trigger_efficiency": {
-                        "type": "object",
-                        "required": ["e50_eVee", "width_eVee"],
-                        "additionalProperties": False,
-                        "properties": {"e50_eVee": {"type": "number"}, "width_eVee": _POS},
-                    },
-                    "resolution": {
-                        "type": "object",
-                        "required": ["sigma0_eVee"],
-                        "additionalProperties": False,
-                        "properties": {"sigma0_eVee": _POS},
-                    },
-                },
-            },
-        },
-        "background": {
-            "type": "object",
-            "description": "background model of spectral analyses, in reconstructed energy, per kg day keVee",
-            "required": ["flat_per_kg_day_keV", "noise_per_kg_day_keV", "noise_decay_eVee"],
-            "additionalProperties": False,
-            "properties": {
-                "flat_per_kg_day_keV": {"type": "number", "minimum": 0},
-                "noise_per_kg_day_keV": {"type": "number", "minimum": 0},
-                "noise_decay_eVee": _POS,
-            },
-        },
-        "numerics": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "recoil_nodes": {"type": "integer", "minimum": 8, "maximum": 4096},
-                "flux_nodes": {"type": "integer", "minimum": 8, "maximum": 4096},
-                "response_nodes": {"type": "integer", "minimum": 4, "maximum": 512},
-                "response_window_sigma": {"type": "number", "minimum": 4, "maximum": 12},
-                "electron_panel_eV": {"type": "number", "minimum": 1, "maximum": 200},
-                "electron_panel_nodes": {"type": "integer", "minimum": 2, "maximum": 64},
-            },
-        },
-    },
-}
+#: The experiment schema, shipped as ``data/schema/experiment-v2.json`` (its
+#: ``$id`` names the version). Nested source and detector blocks are checked by
+#: their families (``build_source``, ``build_quenching``, ``build_response``).
+SCHEMA_FILE = "schema/experiment-v2.json"
+EXPERIMENT_SCHEMA = json.loads((data_root() / SCHEMA_FILE).read_text(encoding="utf-8"))
+#: schema_version values this cevnsjax reads.
+SCHEMA_VERSIONS = (1, 2)
 
 DEFAULT_NUMERICS = {"recoil_nodes": 96, "flux_nodes": 48, "response_nodes": 16, "response_window_sigma": 7.0,
                     "electron_panel_eV": 20.0, "electron_panel_nodes": 4}
@@ -181,11 +100,12 @@ def _fail(where: str, message: str) -> ExperimentError:
     return ExperimentError(f"{where}: {message}")
 
 
-def validate_experiment_spec(spec: dict, origin: str = "experiment") -> dict:
+def validate_experiment_spec(spec: dict, origin: str = "experiment", base_dir: Path | None = None) -> dict:
     """Validate a parsed experiment spec; return it with defaults filled in.
 
     Raises :class:`ExperimentError` naming the file, the field path and the
-    allowed values.
+    allowed values. ``base_dir``: the folder that file paths inside detector
+    blocks are relative to (the experiment file's).
     """
     validator = jsonschema.Draft202012Validator(EXPERIMENT_SCHEMA)
     errors = sorted(validator.iter_errors(spec), key=lambda e: (len(list(e.absolute_path)), str(e.absolute_path)))
@@ -195,10 +115,14 @@ def validate_experiment_spec(spec: dict, origin: str = "experiment") -> dict:
         if err.validator == "additionalProperties":
             allowed = sorted(err.schema.get("properties", {}))
             hint = f"; allowed fields here: {', '.join(allowed)}"
+        elif err.validator == "enum" and list(err.absolute_path) == ["schema_version"]:
+            hint = f"; this cevnsjax reads schema_version {' or '.join(map(str, SCHEMA_VERSIONS))}"
         elif err.validator == "enum":
             hint = f"; allowed values: {', '.join(map(repr, err.validator_value))}"
         elif err.validator == "const":
             hint = f"; this cevnsjax reads schema_version {SCHEMA_VERSION}"
+        elif err.validator == "enum" and list(err.absolute_path) == ["schema_version"]:
+            hint = f"; this cevnsjax reads schema_version {' or '.join(map(str, SCHEMA_VERSIONS))}"
         raise _fail(f"{origin}: field {_json_path(err)}", err.message + hint)
 
     spec = json.loads(json.dumps(spec))  # deep copy, defaults filled below
@@ -217,6 +141,15 @@ def validate_experiment_spec(spec: dict, origin: str = "experiment") -> dict:
     lo_thr, hi_thr = THRESHOLD_RANGE_EVEE
     for i, det in enumerate(spec["detectors"]):
         where = f"{origin}: field detectors[{i}]"
+        if is_family_form(det):
+            try:
+                validate_family_detector(det, f"field detectors[{i}]", spec["schema_version"], spec["numerics"], base_dir)
+            except DetectorSpecError as exc:
+                raise ExperimentError(f"{origin}: {exc}") from None
+            continue
+        for key in ("threshold_eVee", "roi_max_eVee", "trigger_efficiency", "resolution"):
+            if key not in det:
+                raise _fail(f"{where}.{key}", "required (or give a response block and bins, schema_version 2)")
         thr, roi = det["threshold_eVee"], det["roi_max_eVee"]
         if not lo_thr <= thr <= hi_thr:
             raise _fail(f"{where}.threshold_eVee", f"{thr:g} eVee is outside the modelled range [{lo_thr:g}, {hi_thr:g}] eVee")
@@ -238,4 +171,4 @@ def _read_json(path: Path, what: str) -> dict:
 def read_experiment_spec(name_or_path: str | Path) -> dict:
     """Read and validate an experiment file; returns the spec with defaults."""
     path = resolve_experiment_path(name_or_path)
-    return validate_experiment_spec(_read_json(path, "experiment file"), origin=str(path))
+    return validate_experiment_spec(_read_json(path, "experiment file"), origin=str(path), base_dir=path.parent)

@@ -138,7 +138,7 @@ def _setup(args, physics=None):
 def _predict(args) -> dict:
     import jax
 
-    from .experiment import load_experiment, read_experiment_spec
+    from .experiment import detector_threshold, load_experiment, read_experiment_spec
     from .parameters import make_params
     from .rates import detector_counts
 
@@ -146,24 +146,30 @@ def _predict(args) -> dict:
     spec = read_experiment_spec(args.experiment)
     params = None
     totals: dict[str, float] = {}
-    chosen = args.flux_normalisation or spec["source"]["normalisation"]
-    modes = [chosen] + [m for m in ("total_flux", "thermal_power") if m != chosen]
+    source = spec["source"]
+    if source["type"] == "reactor":
+        chosen = args.flux_normalisation or source["normalisation"]
+        modes = [chosen] + [m for m in ("total_flux", "thermal_power") if m != chosen]
+    else:  # tabulated, pion_dar: the source block fixes its normalisation
+        modes = [None]
     result = None
     for mode in modes:
-        if mode == "total_flux" and "total_flux_cm2_s" not in spec["source"]:
+        if mode == "total_flux" and "total_flux_cm2_s" not in source:
             continue
         experiment = load_experiment(args.experiment, flux_normalisation=mode)
         if params is None:
             params = make_params(experiment.nominal(), **overrides)
         counts = jax.device_get(detector_counts(params, experiment))
-        totals[mode] = float(counts.sum())
+        totals[mode or source.get("normalisation", source["type"])] = float(counts.sum())
         if result is None:
             result = {
                 "experiment": experiment.name,
-                "flux_normalisation": mode,
+                "flux_normalisation": mode or source.get("normalisation", source["type"]),
                 "total": float(counts.sum()),
                 "detectors": [
-                    {"name": name, "threshold_eVee": det["threshold_eVee"], "exposure_kg_day": det["exposure_kg_day"], "counts": float(c)}
+                    {"name": name, "threshold": detector_threshold(det)[0], "threshold_unit": detector_threshold(det)[1],
+                     **({"threshold_eVee": det["threshold_eVee"]} if "threshold_eVee" in det else {}),
+                     "exposure_kg_day": det["exposure_kg_day"], "counts": float(c)}
                     for name, det, c in zip(experiment.detector_names, spec["detectors"], counts)
                 ],
                 "parameters": params.to_dict(),
@@ -445,9 +451,10 @@ def _reproduce(args) -> dict:
 
 def _print_predict(result: dict) -> None:
     print(f"experiment: {result['experiment']}   (flux normalisation: {result['flux_normalisation']})")
-    print(f"{'detector':<16}{'threshold [eVee]':>18}{'exposure [kg d]':>18}{'CEvNS counts':>16}")
+    print(f"{'detector':<16}{'threshold':>18}{'exposure [kg d]':>18}{'CEvNS counts':>16}")
     for d in result["detectors"]:
-        print(f"{d['name']:<16}{d['threshold_eVee']:>18.1f}{d['exposure_kg_day']:>18.2f}{d['counts']:>16.2f}")
+        thr = f"{d['threshold']:g} {d['threshold_unit']}"
+        print(f"{d['name']:<16}{thr:>18}{d['exposure_kg_day']:>18.2f}{d['counts']:>16.2f}")
     print(f"{'total':<16}{'':>18}{sum(d['exposure_kg_day'] for d in result['detectors']):>18.2f}{result['total']:>16.2f}")
     for mode, total in result["total_by_flux_normalisation"].items():
         print(f"  total with {mode} normalisation: {total:.2f}")

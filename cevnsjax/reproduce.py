@@ -39,14 +39,14 @@ def _log(message: str) -> None:
 def reproduce(out_dir: str | Path, *, quick: bool = False, seed: int = 0) -> dict:
     """Run every analysis, write ``results.json`` and the figures into
     ``out_dir``; return the results."""
-    from . import cli
+    from .cli_parser import build_parser
+    from .commands import HANDLERS as handlers
+    from .io import dumps_strict
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     settings = dict(SETTINGS["quick" if quick else "full"], seed=seed, mode="quick" if quick else "full")
-    parser = cli._build_parser()
-    handlers = {"predict": cli._predict, "fit": cli._fit, "limit": cli._limit, "scan": cli._scan,
-                "exclusion": cli._exclusion, "sample": cli._sample}
+    parser = build_parser()
     steps = []
 
     def run(title: str, argv: list[str]) -> dict:
@@ -96,7 +96,7 @@ def reproduce(out_dir: str | Path, *, quick: bool = False, seed: int = 0) -> dic
     results["figures"] = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.suffix in (".png", ".pdf"))
     path = out / "results.json"
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(results, indent=1, default=cli._jsonable) + "\n")
+    tmp.write_text(dumps_strict(results, indent=1) + "\n")
     tmp.replace(path)
     return results
 

@@ -63,7 +63,7 @@ class CoherentAnalysis(Analysis):
 
     @property
     def name(self) -> str:
-        return dict(self.info)["name"]
+        return json.loads(dict(self.info)["name"])
 
     @property
     def data(self):
@@ -258,13 +258,13 @@ def load_coherent(name: str, *, form_factor: str = "helm", couplings: str = "tre
                   recoil_nodes: int | None = None) -> CoherentAnalysis:
     """The COHERENT analysis ``name`` (one of :data:`COHERENT_NAMES`).
 
-    ``form_factor``: 'helm' or 'klein_nystrand'; ``couplings``: 'tree' or 'radiative';
+    ``form_factor``: 'helm' or 'klein-nystrand'; ``couplings``: 'tree' or 'radiative';
     ``constraints``: ``{name: (centre, width)}`` pulls on physics parameters;
     ``recoil_nodes``: recoil quadrature size (default 2000 for CsI, 400 for LAr)."""
     if name not in _BUILDERS:
         raise ValueError(f"load_coherent: unknown data set {name!r}; use one of {', '.join(COHERENT_NAMES)}")
-    if form_factor not in ("helm", "klein_nystrand"):
-        raise ValueError(f"load_coherent: form_factor={form_factor!r} is unknown; use 'helm' or 'klein_nystrand'")
+    if form_factor not in ("helm", "klein-nystrand"):
+        raise ValueError(f"load_coherent: form_factor={form_factor!r} is unknown; use 'helm' or 'klein-nystrand'")
     if couplings not in ("tree", "radiative"):
         raise ValueError(f"load_coherent: couplings={couplings!r} is unknown; use 'tree' or 'radiative'")
     build, default_nodes = _BUILDERS[name]

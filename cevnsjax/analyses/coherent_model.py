@@ -15,7 +15,8 @@ time: prompt (ν_μ) and delayed (ν_e, ν̄_μ). Every physics parameter acts t
 CsI 2017 (release prescription, arXiv:1804.09459): PE = LY · QF · T, no smearing.
 Counts per 1-PE bin are differences of the cumulative recoil count C(T) at the
 bin edges mapped to T = PE / (LY · QF); C is tabulated on a uniform midpoint
-grid and interpolated linearly, so the counts are differentiable in QF.
+grid and interpolated by cubic Hermite pieces, so the counts are continuously
+differentiable in QF.
 
 LAr 2020 (arXiv:2006.12659 §2.6–2.7): E_ee = (a + b T) T, Gaussian smearing
 σ = 0.58 √E_ee [keVee], tabulated acceptance on 0.5-keVee reconstructed bins;
@@ -118,13 +119,23 @@ def csi_acceptance(pe, a, k, x0):
 
 def csi_pe_counts(node_counts, t_hi: float, pe_edges, pe_per_mev):
     """Counts per PE bin (n_groups, n_bins) for PE = pe_per_mev · T, from counts at
-    the uniform midpoint nodes of :func:`csi_recoil_grid` on (0, t_hi]."""
+    the uniform midpoint nodes of :func:`csi_recoil_grid` on (0, t_hi].
+
+    The cumulative count C(T) is known at the grid edges; between them it is
+    the cubic Hermite interpolant with the density (mean of the neighbouring
+    midpoint densities) as slope, so the bin counts are continuously
+    differentiable in ``pe_per_mev`` (the quenching nuisance)."""
     n = node_counts.shape[-1]
-    t_edges = jnp.linspace(0.0, t_hi, n + 1)
+    h = t_hi / n
     cdf = jnp.concatenate([jnp.zeros(node_counts.shape[:-1] + (1,)), jnp.cumsum(node_counts, axis=-1)], axis=-1)
-    t_at = pe_edges / pe_per_mev
-    cdf_at = jax.vmap(lambda c: jnp.interp(t_at, t_edges, c))(cdf)
-    return jnp.diff(cdf_at, axis=-1)
+    dens = node_counts / h
+    slope = jnp.concatenate([dens[..., :1], 0.5 * (dens[..., 1:] + dens[..., :-1]), dens[..., -1:]], axis=-1)
+    u = jnp.clip(pe_edges / pe_per_mev / h, 0.0, float(n))
+    i = jnp.clip(jnp.floor(u).astype(int), 0, n - 1)
+    s = u - i
+    h00, h10, h01, h11 = 2 * s**3 - 3 * s**2 + 1, s**3 - 2 * s**2 + s, -2 * s**3 + 3 * s**2, s**3 - s**2
+    c_at = (h00 * cdf[..., i] + h10 * h * slope[..., i] + h01 * cdf[..., i + 1] + h11 * h * slope[..., i + 1])
+    return jnp.diff(c_at, axis=-1)
 
 
 # --- LAr 2020 ---------------------------------------------------------------------------

@@ -120,7 +120,7 @@ def test_profile_chi2_gradient_against_finite_differences(analyses, params, name
 
 def test_physics_parameters_act_on_the_right_flavours(analyses, params):
     a = analyses["coherent-csi-2017"]
-    pre = eqx.filter_jit(lambda a, p: a.precompute(p))
+    pre = eqx.filter_jit(lambda a, p: a.node_counts(p))
     base = np.asarray(pre(a, params)).sum(axis=1)
     ee = np.asarray(pre(a, params.replace(eps_ee_uV=0.1))).sum(axis=1)
     mm = np.asarray(pre(a, params.replace(eps_mumu_uV=0.1))).sum(axis=1)

@@ -72,9 +72,17 @@ class CoherentAnalysis(Analysis):
     def with_data(self, data):
         return eqx.tree_at(lambda a: a.observed, self, jnp.asarray(data, dtype=self.observed.dtype))
 
-    def precompute(self, params: Params):
+    def node_counts(self, params: Params):
         """CEvNS counts per recoil node, (prompt, delayed) × n_T [events]."""
         return fm.recoil_counts(params, self.groups, self.exposure_kg_day)
+
+    def summarise(self, node_counts):
+        """What the detector fold needs of the recoil counts, computed once per
+        physics point (outside the nuisance profile)."""
+        return node_counts
+
+    def precompute(self, params: Params):
+        return self.summarise(self.node_counts(params))
 
     def components(self, pre, nu: dict) -> dict:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -100,16 +108,19 @@ class CoherentAnalysis(Analysis):
         return poisson_deviance(self.observed, self.expected_from(pre, nu)) + pulls
 
     def nuisances_at(self, pre):
-        """ν̂ minimising the χ² at fixed CEvNS node counts ``pre`` (optimistix BFGS
-        from the centres; differentiable in ``pre`` by the implicit-function rule)."""
+        """ν̂ minimising the χ² at fixed ``pre`` (:meth:`precompute`): optimistix
+        BFGS from the centres in units of the constraint widths; differentiable
+        in ``pre`` by the implicit-function rule."""
         names = self.nuisance_names
-        x0 = jnp.stack([self.nominal_nuisances()[n] for n in names])
+        centre = jnp.asarray([n.centre for n in self.nuisances])
+        width = jnp.asarray([n.width for n in self.nuisances])
 
-        def fn(x, args):
-            return self._chi2_pre(args, None, dict(zip(names, x)))
+        def fn(y, args):  # y: nuisances in units of their constraint widths
+            return self._chi2_pre(args, None, dict(zip(names, centre + width * y)))
 
-        sol = optx.minimise(fn, optx.BFGS(rtol=1e-10, atol=1e-12), x0, args=pre, max_steps=500, throw=False)
-        return dict(zip(names, sol.value))
+        sol = optx.minimise(fn, optx.BFGS(rtol=1e-8, atol=1e-10), jnp.zeros_like(centre), args=pre, max_steps=500,
+                            throw=False)
+        return dict(zip(names, centre + width * sol.value))
 
     def profile_nuisances(self, params: Params) -> dict:
         return self.nuisances_at(self.precompute(params))
@@ -147,6 +158,9 @@ class CsI2017Analysis(CoherentAnalysis):
     t_hi: float = eqx.field(static=True)
     pe_per_mev_nominal: float = eqx.field(static=True)  # LY · QF · 1000
 
+    def summarise(self, node_counts):
+        return fm.csi_cumulative(node_counts, self.t_hi)
+
     def components(self, pre, nu):
         qf_scale = jnp.maximum(1.0 + nu["qf"], 0.2)
         edges = jnp.arange(51.0)
@@ -165,8 +179,11 @@ class LAr2020Analysis(CoherentAnalysis):
     time_fractions: jax.Array  # (2, 10) prompt / delayed fractions per t_trig bin
     backgrounds: jax.Array  # (3, 12, 10) steady state, prompt BRN, delayed BRN
 
+    def summarise(self, node_counts):
+        return self.response @ node_counts.T  # (12 energy bins, prompt/delayed)
+
     def components(self, pre, nu):
-        e = self.response @ pre.T  # (12, 2)
+        e = pre
         cevns = (1.0 + nu["cevns_norm"]) * (jnp.outer(e[:, 0], self.time_fractions[0]) + jnp.outer(e[:, 1], self.time_fractions[1]))
         return {"cevns": cevns, "steady_state": (1.0 + nu["ss_norm"]) * self.backgrounds[0],
                 "prompt_brn": (1.0 + nu["brn_norm"]) * self.backgrounds[1],
@@ -251,7 +268,7 @@ def _build_lar(release: dict, binned: dict, form_factor: str, couplings: str, n_
         backgrounds=jnp.asarray([binned["steady_state"], binned["prompt_brn"], binned["delayed_brn"]], dtype))
 
 
-_BUILDERS = {"coherent-csi-2017": (_build_csi, 2000), "coherent-lar-2020": (_build_lar, 400)}
+_BUILDERS = {"coherent-csi-2017": (_build_csi, 800), "coherent-lar-2020": (_build_lar, 200)}
 
 
 def load_coherent(name: str, *, form_factor: str = "helm", couplings: str = "tree", constraints=(),
@@ -260,7 +277,8 @@ def load_coherent(name: str, *, form_factor: str = "helm", couplings: str = "tre
 
     ``form_factor``: 'helm' or 'klein-nystrand'; ``couplings``: 'tree' or 'radiative';
     ``constraints``: ``{name: (centre, width)}`` pulls on physics parameters;
-    ``recoil_nodes``: recoil quadrature size (default 2000 for CsI, 400 for LAr)."""
+    ``recoil_nodes``: recoil quadrature size (default 800 for CsI, 200 for LAr; doubling them changes
+    the CsI χ² by < 2e-4 and the LAr χ² by < 3e-4)."""
     if name not in _BUILDERS:
         raise ValueError(f"load_coherent: unknown data set {name!r}; use one of {', '.join(COHERENT_NAMES)}")
     if form_factor not in ("helm", "klein-nystrand"):

@@ -117,19 +117,28 @@ def csi_acceptance(pe, a, k, x0):
     return a / (1.0 + jnp.exp(-k * (pe - x0))) * h
 
 
-def csi_pe_counts(node_counts, t_hi: float, pe_edges, pe_per_mev):
-    """Counts per PE bin (n_groups, n_bins) for PE = pe_per_mev · T, from counts at
-    the uniform midpoint nodes of :func:`csi_recoil_grid` on (0, t_hi].
-
-    The cumulative count C(T) is known at the grid edges; between them it is
-    the cubic Hermite interpolant with the density (mean of the neighbouring
-    midpoint densities) as slope, so the bin counts are continuously
-    differentiable in ``pe_per_mev`` (the quenching nuisance)."""
+def csi_cumulative(node_counts, t_hi: float):
+    """Cumulative recoil count C(T) and its slope dC/dT at the edges of the
+    uniform grid of :func:`csi_recoil_grid`, shape (n_groups, 2, n + 1): the
+    slope is the mean of the neighbouring midpoint densities."""
     n = node_counts.shape[-1]
     h = t_hi / n
     cdf = jnp.concatenate([jnp.zeros(node_counts.shape[:-1] + (1,)), jnp.cumsum(node_counts, axis=-1)], axis=-1)
     dens = node_counts / h
     slope = jnp.concatenate([dens[..., :1], 0.5 * (dens[..., 1:] + dens[..., :-1]), dens[..., -1:]], axis=-1)
+    return jnp.stack([cdf, slope], axis=-2)
+
+
+def csi_pe_counts(cumulative, t_hi: float, pe_edges, pe_per_mev):
+    """Counts per PE bin (n_groups, n_bins) for PE = pe_per_mev · T, from the
+    output of :func:`csi_cumulative`.
+
+    Between grid edges C(T) is the cubic Hermite interpolant of its values and
+    slopes, so the bin counts are continuously differentiable in
+    ``pe_per_mev`` (the quenching nuisance)."""
+    cdf, slope = cumulative[..., 0, :], cumulative[..., 1, :]
+    n = cdf.shape[-1] - 1
+    h = t_hi / n
     u = jnp.clip(pe_edges / pe_per_mev / h, 0.0, float(n))
     i = jnp.clip(jnp.floor(u).astype(int), 0, n - 1)
     s = u - i

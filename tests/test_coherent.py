@@ -9,8 +9,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-
 import reference_coherent as ref
+
 from cevnsjax.analyses import COHERENT_NAMES, combine, load_coherent
 from cevnsjax.parameters import make_params
 
@@ -60,7 +60,9 @@ def test_prediction_matches_independent_reference(analyses, references, params, 
 
 def test_klein_nystrand_option_matches_reference(params):
     a = load_coherent("coherent-csi-2017", form_factor="klein-nystrand")
-    assert float(PREDICT(a, params)) == pytest.approx(ref.csi2017_prediction(form_factor="klein_nystrand")["total"], rel=2e-4)
+    assert float(PREDICT(a, params)) == pytest.approx(
+        ref.csi2017_prediction(form_factor="klein_nystrand")["total"], rel=2e-4
+    )
 
 
 @pytest.mark.parametrize("name", COHERENT_NAMES)
@@ -89,7 +91,9 @@ def test_csi_background_expectations(analyses, params):
     # prompt neutrons: release spectrum x acceptance x exposure, independent numpy
     spec = ref.load("coherent-csi-2017")
     acc = ref.csi_efficiency(np.arange(50) + 0.5, spec)
-    expected = np.sum(np.asarray(binned["prompt_neutron_pe_per_GWh"]) * acc) * spec["source"]["beam_exposure_GWh"]["value"]
+    expected = (
+        np.sum(np.asarray(binned["prompt_neutron_pe_per_GWh"]) * acc) * spec["source"]["beam_exposure_GWh"]["value"]
+    )
     assert float(comps["prompt_neutrons"].sum()) == pytest.approx(expected, rel=1e-6)  # time PDF stored to 6 digits
 
 
@@ -98,23 +102,33 @@ def test_combined_chi2_is_the_sum_of_the_parts(analyses, params):
     both = combine(coherent_csi_2017=csi, coherent_lar_2020=lar)
     p = params.replace(sin2_theta_w=0.25, rn_Cs=5.3, rn_I=5.1)
     assert float(PROFILE(both, p)) == pytest.approx(float(PROFILE(csi, p)) + float(PROFILE(lar, p)), rel=1e-12)
-    parts = {"coherent_csi_2017": {"qf": 0.1, "cevns_norm": -0.05, "brn_norm": 0.2, "ss_norm": 0.01},
-             "coherent_lar_2020": {"cevns_norm": 0.1, "brn_norm": -0.1, "delayed_brn_norm": 0.3, "ss_norm": 0.0}}
+    parts = {
+        "coherent_csi_2017": {"qf": 0.1, "cevns_norm": -0.05, "brn_norm": 0.2, "ss_norm": 0.01},
+        "coherent_lar_2020": {"cevns_norm": 0.1, "brn_norm": -0.1, "delayed_brn_norm": 0.3, "ss_norm": 0.0},
+    }
     nu = {f"{n}/{k}": jnp.asarray(v) for n, d in parts.items() for k, v in d.items()}
     total = float(both.chi2_at(p, nu))
-    assert total == pytest.approx(float(csi.chi2_at(p, parts["coherent_csi_2017"]))
-                                  + float(lar.chi2_at(p, parts["coherent_lar_2020"])), rel=1e-12)
+    assert total == pytest.approx(
+        float(csi.chi2_at(p, parts["coherent_csi_2017"])) + float(lar.chi2_at(p, parts["coherent_lar_2020"])), rel=1e-12
+    )
 
 
-@pytest.mark.parametrize(("name", "fields"), [("coherent-csi-2017", {"sin2_theta_w": 0.24, "rn_Cs": 5.2}),
-                                              ("coherent-lar-2020", {"eps_ee_uV": 0.05, "rn_Ar": 3.6})])
+@pytest.mark.parametrize(
+    ("name", "fields"),
+    [
+        ("coherent-csi-2017", {"sin2_theta_w": 0.24, "rn_Cs": 5.2}),
+        ("coherent-lar-2020", {"eps_ee_uV": 0.05, "rn_Ar": 3.6}),
+    ],
+)
 def test_profile_chi2_gradient_against_finite_differences(analyses, params, name, fields):
     a = analyses[name]
     p0 = params.replace(**fields)
     grad = eqx.filter_jit(lambda a, p: jax.grad(a.profile_chi2)(p))(a, p0)
     for field, at in fields.items():
         h = 1e-5 * max(1.0, abs(at))
-        fd = (float(PROFILE(a, p0.replace(**{field: at + h}))) - float(PROFILE(a, p0.replace(**{field: at - h})))) / (2 * h)
+        fd = (float(PROFILE(a, p0.replace(**{field: at + h}))) - float(PROFILE(a, p0.replace(**{field: at - h})))) / (
+            2 * h
+        )
         assert float(getattr(grad, field)) == pytest.approx(fd, rel=1e-4, abs=1e-4), field
 
 

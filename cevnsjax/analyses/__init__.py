@@ -41,11 +41,10 @@ from .onoff import (
 
 __all__ = [
     "COHERENT_NAMES",
-    "CoherentAnalysis",
-    "load_coherent",
     "SEED_MEASURED",
     "SEED_SIGMA_ALPHA",
     "Analysis",
+    "CoherentAnalysis",
     "CombinedAnalysis",
     "CountingAnalysis",
     "Nuisance",
@@ -58,6 +57,7 @@ __all__ = [
     "counting_chi2",
     "counting_chi2_at_alpha",
     "gaussian_penalty",
+    "load_coherent",
     "onoff_analysis",
     "poisson_deviance",
     "profile_alpha_numerically",

@@ -116,11 +116,12 @@ class CoherentAnalysis(Analysis):
         width = jnp.asarray([n.width for n in self.nuisances])
 
         def fn(y, args):  # y: nuisances in units of their constraint widths
-            return self._chi2_pre(args, None, dict(zip(names, centre + width * y)))
+            return self._chi2_pre(args, None, dict(zip(names, centre + width * y, strict=True)))
 
-        sol = optx.minimise(fn, optx.BFGS(rtol=1e-8, atol=1e-10), jnp.zeros_like(centre), args=pre, max_steps=500,
-                            throw=False)
-        return dict(zip(names, centre + width * sol.value))
+        sol = optx.minimise(
+            fn, optx.BFGS(rtol=1e-8, atol=1e-10), jnp.zeros_like(centre), args=pre, max_steps=500, throw=False
+        )
+        return dict(zip(names, centre + width * sol.value, strict=True))
 
     def profile_nuisances(self, params: Params) -> dict:
         return self.nuisances_at(self.precompute(params))
@@ -184,10 +185,15 @@ class LAr2020Analysis(CoherentAnalysis):
 
     def components(self, pre, nu):
         e = pre
-        cevns = (1.0 + nu["cevns_norm"]) * (jnp.outer(e[:, 0], self.time_fractions[0]) + jnp.outer(e[:, 1], self.time_fractions[1]))
-        return {"cevns": cevns, "steady_state": (1.0 + nu["ss_norm"]) * self.backgrounds[0],
-                "prompt_brn": (1.0 + nu["brn_norm"]) * self.backgrounds[1],
-                "delayed_brn": (1.0 + nu["delayed_brn_norm"]) * self.backgrounds[2]}
+        cevns = (1.0 + nu["cevns_norm"]) * (
+            jnp.outer(e[:, 0], self.time_fractions[0]) + jnp.outer(e[:, 1], self.time_fractions[1])
+        )
+        return {
+            "cevns": cevns,
+            "steady_state": (1.0 + nu["ss_norm"]) * self.backgrounds[0],
+            "prompt_brn": (1.0 + nu["brn_norm"]) * self.backgrounds[1],
+            "delayed_brn": (1.0 + nu["delayed_brn_norm"]) * self.backgrounds[2],
+        }
 
 
 def _read(name: str) -> tuple[dict, dict]:
@@ -197,19 +203,32 @@ def _read(name: str) -> tuple[dict, dict]:
 
 def _info(name: str, release: dict, binned: dict, kind: str, data: str, roi: str, model: str) -> tuple:
     pub = release["published"]
-    doc = {"name": name, "experiment": release["title"], "analysis": kind, "data": data, "region": roi,
-           "model": model, "release": release["release"], "data_source": binned["source"],
-           "published_sm_prediction": pub["sm_prediction"], "published_observed": pub["observed"]}
+    doc = {
+        "name": name,
+        "experiment": release["title"],
+        "analysis": kind,
+        "data": data,
+        "region": roi,
+        "model": model,
+        "release": release["release"],
+        "data_source": binned["source"],
+        "published_sm_prediction": pub["sm_prediction"],
+        "published_observed": pub["observed"],
+    }
     return tuple((k, json.dumps(v)) for k, v in doc.items())
 
 
-def _build_csi(release: dict, binned: dict, form_factor: str, couplings: str, n_nodes: int, constraints) -> CsI2017Analysis:
+def _build_csi(
+    release: dict, binned: dict, form_factor: str, couplings: str, n_nodes: int, constraints
+) -> CsI2017Analysis:
     name = "coherent-csi-2017"
     src = build_source(fm.pion_dar_block(release), origin=name)
     t_hi = fm.max_target_recoil("csi", src.e_max)
     t, w = fm.csi_recoil_grid(t_hi, n_nodes)
-    groups = tuple(fm.recoil_experiment(name, "csi", src, fl, t, w, form_factor=form_factor, couplings=couplings)
-                   for fl in (fm.PROMPT, fm.DELAYED))
+    groups = tuple(
+        fm.recoil_experiment(name, "csi", src, fl, t, w, form_factor=form_factor, couplings=couplings)
+        for fl in (fm.PROMPT, fm.DELAYED)
+    )
     det = release["detector"]
     qf, ly = det["quenching"]["value"], det["light_yield_pe_per_keVee"]["value"]
     eff = det["efficiency"]
@@ -218,61 +237,127 @@ def _build_csi(release: dict, binned: dict, form_factor: str, couplings: str, n_
     brn1 = np.asarray(binned["prompt_neutron_pe_per_GWh"]) * exposure_gwh * acc
     n_ac = binned["anticoincidence_beam_on_total"]
     sys = release["systematics"]
-    nuis = (Nuisance("cevns_norm", 0.0, math.sqrt(sys["flux"] ** 2 + sys["acceptance"] ** 2 + sys["form_factor"] ** 2), low=-1.0),
-            Nuisance("qf", 0.0, det["quenching"]["uncertainty"] / qf, low=-0.8),
-            Nuisance("brn_norm", 0.0, release["backgrounds"]["prompt_neutrons"]["normalisation"]["uncertainty"], low=-1.0),
-            Nuisance("ss_norm", 0.0, 1.0 / math.sqrt(n_ac), low=-1.0))
-    info = _info(name, release, binned, "binned Poisson, PE x arrival time",
-                 "coincidence beam-on counts (release data_coincidence_beamOn.txt)", "0-50 PE (25 bins) x 0-12 us (24 bins)",
-                 f"pion_dar source, target csi, form factor {form_factor}, couplings {couplings}; PE = LY QF T, release acceptance")
+    nuis = (
+        Nuisance(
+            "cevns_norm", 0.0, math.sqrt(sys["flux"] ** 2 + sys["acceptance"] ** 2 + sys["form_factor"] ** 2), low=-1.0
+        ),
+        Nuisance("qf", 0.0, det["quenching"]["uncertainty"] / qf, low=-0.8),
+        Nuisance("brn_norm", 0.0, release["backgrounds"]["prompt_neutrons"]["normalisation"]["uncertainty"], low=-1.0),
+        Nuisance("ss_norm", 0.0, 1.0 / math.sqrt(n_ac), low=-1.0),
+    )
+    info = _info(
+        name,
+        release,
+        binned,
+        "binned Poisson, PE x arrival time",
+        "coincidence beam-on counts (release data_coincidence_beamOn.txt)",
+        "0-50 PE (25 bins) x 0-12 us (24 bins)",
+        f"pion_dar source, target csi, form factor {form_factor}, couplings {couplings}; "
+        "PE = LY QF T, release acceptance",
+    )
     dtype = jnp.zeros(()).dtype
     return CsI2017Analysis(
-        groups=groups, observed=jnp.asarray(binned["coincidence_beam_on"], dtype), exposure_kg_day=release["target"]["mass_kg"]["value"],
-        nuisances=nuis, constraints=check_constraints(constraints), info=info,
-        time_pdfs=jnp.asarray([binned["time_pdf_prompt_neutrinos"], binned["time_pdf_delayed_neutrinos"],
-                               binned["time_pdf_prompt_neutrons"]], dtype),
-        brn_pe=jnp.asarray(brn1.reshape(25, 2).sum(1), dtype), ss_pe=jnp.asarray(binned["anticoincidence_beam_on_pe"], dtype),
-        acceptance_1pe=jnp.asarray(acc, dtype), t_hi=float(t_hi), pe_per_mev_nominal=float(ly * qf / 1e-3))
+        groups=groups,
+        observed=jnp.asarray(binned["coincidence_beam_on"], dtype),
+        exposure_kg_day=release["target"]["mass_kg"]["value"],
+        nuisances=nuis,
+        constraints=check_constraints(constraints),
+        info=info,
+        time_pdfs=jnp.asarray(
+            [
+                binned["time_pdf_prompt_neutrinos"],
+                binned["time_pdf_delayed_neutrinos"],
+                binned["time_pdf_prompt_neutrons"],
+            ],
+            dtype,
+        ),
+        brn_pe=jnp.asarray(brn1.reshape(25, 2).sum(1), dtype),
+        ss_pe=jnp.asarray(binned["anticoincidence_beam_on_pe"], dtype),
+        acceptance_1pe=jnp.asarray(acc, dtype),
+        t_hi=float(t_hi),
+        pe_per_mev_nominal=float(ly * qf / 1e-3),
+    )
 
 
-def _build_lar(release: dict, binned: dict, form_factor: str, couplings: str, n_nodes: int, constraints) -> LAr2020Analysis:
+def _build_lar(
+    release: dict, binned: dict, form_factor: str, couplings: str, n_nodes: int, constraints
+) -> LAr2020Analysis:
     name = "coherent-lar-2020"
     trace = release["source"]["pot_trace"]
     src = build_source(fm.pion_dar_block(release, trace["width_ns"]["value"]), origin=name)
     t_hi = fm.max_target_recoil("argon", src.e_max)
     line_ends = [fm.max_target_recoil("argon", src.lines[0][1])]
     t, w = fm.lar_recoil_grid(2e-4, t_hi, line_ends, n_nodes)
-    groups = tuple(fm.recoil_experiment(name, "argon", src, fl, t, w, form_factor=form_factor, couplings=couplings)
-                   for fl in (fm.PROMPT, fm.DELAYED))
+    groups = tuple(
+        fm.recoil_experiment(name, "argon", src, fl, t, w, form_factor=form_factor, couplings=couplings)
+        for fl in (fm.PROMPT, fm.DELAYED)
+    )
     det = release["detector"]
-    resp = fm.lar_response(t, det["quenching"]["a"]["value"], det["quenching"]["b"]["value"], det["smearing"]["a"]["value"],
-                           np.asarray(binned["efficiency"]), np.asarray(binned["efficiency_edges_keVee"]),
-                           np.asarray(binned["energy_edges_keVee"]))
-    edges_ns = np.asarray(binned["t_trig_edges_us"]) * 1000.0 - trace["mean_ns"]["value"]  # t_trig = 0 at the trace origin
+    resp = fm.lar_response(
+        t,
+        det["quenching"]["a"]["value"],
+        det["quenching"]["b"]["value"],
+        det["smearing"]["a"]["value"],
+        np.asarray(binned["efficiency"]),
+        np.asarray(binned["efficiency_edges_keVee"]),
+        np.asarray(binned["energy_edges_keVee"]),
+    )
+    edges_ns = (
+        np.asarray(binned["t_trig_edges_us"]) * 1000.0 - trace["mean_ns"]["value"]
+    )  # t_trig = 0 at the trace origin
     fractions = np.stack([src.time_fractions("nu_mu", edges_ns), src.time_fractions("nu_e", edges_ns)])
     bkg = release["backgrounds"]
-    nuis = (Nuisance("cevns_norm", 0.0, release["systematics"]["cevns_normalisation"]["relative"], low=-1.0),
-            Nuisance("brn_norm", 0.0, bkg["prompt_brn"]["prediction"]["uncertainty"] / bkg["prompt_brn"]["prediction"]["value"], low=-1.0),
-            Nuisance("delayed_brn_norm", 0.0, bkg["delayed_brn"]["prediction"]["uncertainty"] / bkg["delayed_brn"]["prediction"]["value"], low=-1.0),
-            Nuisance("ss_norm", 0.0, bkg["steady_state"]["prediction"]["uncertainty"] / bkg["steady_state"]["prediction"]["value"], low=-1.0))
-    info = _info(name, release, binned, "binned Poisson, reconstructed energy x t_trig (F90 summed)",
-                 "beam-on counts without background subtraction (release datanobkgsub.txt)",
-                 "0-120 keVee (12 bins) x -0.1-4.9 us (10 bins)",
-                 f"pion_dar source, target argon, form factor {form_factor}, couplings {couplings}; "
-                 "release linear QF, Gaussian resolution, tabulated acceptance")
+    nuis = (
+        Nuisance("cevns_norm", 0.0, release["systematics"]["cevns_normalisation"]["relative"], low=-1.0),
+        Nuisance(
+            "brn_norm",
+            0.0,
+            bkg["prompt_brn"]["prediction"]["uncertainty"] / bkg["prompt_brn"]["prediction"]["value"],
+            low=-1.0,
+        ),
+        Nuisance(
+            "delayed_brn_norm",
+            0.0,
+            bkg["delayed_brn"]["prediction"]["uncertainty"] / bkg["delayed_brn"]["prediction"]["value"],
+            low=-1.0,
+        ),
+        Nuisance(
+            "ss_norm",
+            0.0,
+            bkg["steady_state"]["prediction"]["uncertainty"] / bkg["steady_state"]["prediction"]["value"],
+            low=-1.0,
+        ),
+    )
+    info = _info(
+        name,
+        release,
+        binned,
+        "binned Poisson, reconstructed energy x t_trig (F90 summed)",
+        "beam-on counts without background subtraction (release datanobkgsub.txt)",
+        "0-120 keVee (12 bins) x -0.1-4.9 us (10 bins)",
+        f"pion_dar source, target argon, form factor {form_factor}, couplings {couplings}; "
+        "release linear QF, Gaussian resolution, tabulated acceptance",
+    )
     dtype = jnp.zeros(()).dtype
     return LAr2020Analysis(
-        groups=groups, observed=jnp.asarray(binned["observed"], dtype), exposure_kg_day=release["target"]["mass_kg"]["value"],
-        nuisances=nuis, constraints=check_constraints(constraints), info=info,
-        response=jnp.asarray(resp, dtype), time_fractions=jnp.asarray(fractions, dtype),
-        backgrounds=jnp.asarray([binned["steady_state"], binned["prompt_brn"], binned["delayed_brn"]], dtype))
+        groups=groups,
+        observed=jnp.asarray(binned["observed"], dtype),
+        exposure_kg_day=release["target"]["mass_kg"]["value"],
+        nuisances=nuis,
+        constraints=check_constraints(constraints),
+        info=info,
+        response=jnp.asarray(resp, dtype),
+        time_fractions=jnp.asarray(fractions, dtype),
+        backgrounds=jnp.asarray([binned["steady_state"], binned["prompt_brn"], binned["delayed_brn"]], dtype),
+    )
 
 
 _BUILDERS = {"coherent-csi-2017": (_build_csi, 800), "coherent-lar-2020": (_build_lar, 200)}
 
 
-def load_coherent(name: str, *, form_factor: str = "helm", couplings: str = "tree", constraints=(),
-                  recoil_nodes: int | None = None) -> CoherentAnalysis:
+def load_coherent(
+    name: str, *, form_factor: str = "helm", couplings: str = "tree", constraints=(), recoil_nodes: int | None = None
+) -> CoherentAnalysis:
     """The COHERENT analysis ``name`` (one of :data:`COHERENT_NAMES`).
 
     ``form_factor``: 'helm' or 'klein-nystrand'; ``couplings``: 'tree' or 'radiative';

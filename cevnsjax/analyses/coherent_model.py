@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import math
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 from scipy import special
@@ -37,7 +36,6 @@ from .. import units
 from ..experiment import Experiment
 from ..quadrature import log_nodes
 from ..rates import recoil_spectrum_by_element
-from ..sources import build_source
 from ..targets import default_rms_radius, form_factor_from_rms, load_target, max_recoil, momentum_transfer
 from ..targets.form_factors import min_neutrino_energy
 
@@ -48,22 +46,44 @@ DELAYED = ("nu_e", "nu_mu_bar")
 def pion_dar_block(release: dict, pulse_sigma_ns: float | None = None) -> dict:
     """The ``pion_dar`` source block of a release.json (one beam day; see the module docstring)."""
     src = release["source"]
-    block = {"type": "pion_dar", "nu_per_flavour_per_pot": src["nu_per_flavour_per_pot"]["value"],
-             "protons_on_target": src["protons_on_target"]["value"], "beam_days": 1.0,
-             "distance_m": src["distance_m"]["value"]}
+    block = {
+        "type": "pion_dar",
+        "nu_per_flavour_per_pot": src["nu_per_flavour_per_pot"]["value"],
+        "protons_on_target": src["protons_on_target"]["value"],
+        "beam_days": 1.0,
+        "distance_m": src["distance_m"]["value"],
+    }
     if pulse_sigma_ns is not None:
         block["timing"] = {"pulse_sigma_ns": float(pulse_sigma_ns)}
     return block
 
 
-def recoil_experiment(name: str, target: str, source, flavours: tuple[str, ...], recoil: np.ndarray,
-                      weights: np.ndarray, *, form_factor: str = "helm", couplings: str = "tree") -> Experiment:
+def recoil_experiment(
+    name: str,
+    target: str,
+    source,
+    flavours: tuple[str, ...],
+    recoil: np.ndarray,
+    weights: np.ndarray,
+    *,
+    form_factor: str = "helm",
+    couplings: str = "tree",
+) -> Experiment:
     """An :class:`Experiment` with the recoil model of ``flavours`` of ``source`` on
     ``target`` at the nodes ``recoil`` [MeV] (detector fields empty)."""
     tgt = load_target(target)
     isotopes = tgt.isotope_table()
-    raw = np.stack([np.stack([source.flux_moments(f, np.asarray(min_neutrino_energy(recoil, iso.nuclear_mass)), nodes=64)
-                              for _, iso, _ in isotopes]) for f in flavours])
+    raw = np.stack(
+        [
+            np.stack(
+                [
+                    source.flux_moments(f, np.asarray(min_neutrino_energy(recoil, iso.nuclear_mass)), nodes=64)
+                    for _, iso, _ in isotopes
+                ]
+            )
+            for f in flavours
+        ]
+    )
     flux_unit = float(np.max(raw[..., 0])) or 1.0
     pref, ffp, rms = [], [], []
     for _, iso, atoms in isotopes:
@@ -75,21 +95,48 @@ def recoil_experiment(name: str, target: str, source, flavours: tuple[str, ...],
     membership = np.array([[1.0 if el is e else 0.0 for e, _, _ in isotopes] for el in tgt.elements])
     z1, z2 = np.zeros(1), np.zeros((1, 1))
     fields = dict(
-        recoil=recoil, recoil_weights=weights, isotope_prefactor=np.asarray(pref),
-        isotope_Z=np.array([iso.Z for _, iso, _ in isotopes], float), isotope_N=np.array([iso.N for _, iso, _ in isotopes], float),
-        isotope_mass=np.array([iso.nuclear_mass for _, iso, _ in isotopes]), proton_form_factor=np.asarray(ffp),
-        neutron_rms_default=np.asarray(rms), flux_moments=raw / flux_unit, element_of_isotope=membership,
+        recoil=recoil,
+        recoil_weights=weights,
+        isotope_prefactor=np.asarray(pref),
+        isotope_Z=np.array([iso.Z for _, iso, _ in isotopes], float),
+        isotope_N=np.array([iso.N for _, iso, _ in isotopes], float),
+        isotope_mass=np.array([iso.nuclear_mass for _, iso, _ in isotopes]),
+        proton_form_factor=np.asarray(ffp),
+        neutron_rms_default=np.asarray(rms),
+        flux_moments=raw / flux_unit,
+        element_of_isotope=membership,
         lindhard_epsilon=np.zeros((len(tgt.elements), recoil.size)),
-        electron_recoil=np.zeros(0), electron_weights=np.zeros(0), electron_moments=np.zeros((0, 3)),
-        electron_number=np.zeros(0), electron_prefactor=np.zeros(()),
-        exposure=z1, threshold=z1, bin_lo=z2, bin_hi=z2, bin_mask=z2, eff_e50=z1, eff_width=z1, sigma0=z1,
+        electron_recoil=np.zeros(0),
+        electron_weights=np.zeros(0),
+        electron_moments=np.zeros((0, 3)),
+        electron_number=np.zeros(0),
+        electron_prefactor=np.zeros(()),
+        exposure=z1,
+        threshold=z1,
+        bin_lo=z2,
+        bin_hi=z2,
+        bin_mask=z2,
+        eff_e50=z1,
+        eff_width=z1,
+        sigma0=z1,
         pair_energy=np.zeros(()),
     )
     dtype = jnp.zeros(()).dtype
-    return Experiment(**{k: jnp.asarray(v, dtype=dtype) for k, v in fields.items()}, name=name, detector_names=("none",),
-                      flavours=tuple(flavours), isotope_elements=tuple(el.symbol for el, _, _ in isotopes),
-                      couplings=couplings, form_factor=form_factor, vector_mediator="universal", channels=("nuclear",),
-                      flux_normalisation="pion_dar", response_nodes=8, response_window=7.0, nominal_parameters=())
+    return Experiment(
+        **{k: jnp.asarray(v, dtype=dtype) for k, v in fields.items()},
+        name=name,
+        detector_names=("none",),
+        flavours=tuple(flavours),
+        isotope_elements=tuple(el.symbol for el, _, _ in isotopes),
+        couplings=couplings,
+        form_factor=form_factor,
+        vector_mediator="universal",
+        channels=("nuclear",),
+        flux_normalisation="pion_dar",
+        response_nodes=8,
+        response_window=7.0,
+        nominal_parameters=(),
+    )
 
 
 def max_target_recoil(target: str, e_max: float) -> float:
@@ -99,11 +146,13 @@ def max_target_recoil(target: str, e_max: float) -> float:
 
 def recoil_counts(params, groups, exposure_kg_day):
     """Counts per recoil node (n_groups, n_T) [events]: dR/dT · weight · exposure."""
-    return jnp.stack([jnp.sum(recoil_spectrum_by_element(params, ex), axis=0) * ex.recoil_weights * exposure_kg_day
-                      for ex in groups])
+    return jnp.stack(
+        [jnp.sum(recoil_spectrum_by_element(params, ex), axis=0) * ex.recoil_weights * exposure_kg_day for ex in groups]
+    )
 
 
 # --- CsI 2017 ------------------------------------------------------------------------
+
 
 def csi_recoil_grid(t_hi: float, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Uniform midpoint rule on (0, t_hi] [MeV]: ``n`` nodes, equal weights."""
@@ -123,7 +172,7 @@ def csi_cumulative(node_counts, t_hi: float):
     slope is the mean of the neighbouring midpoint densities."""
     n = node_counts.shape[-1]
     h = t_hi / n
-    cdf = jnp.concatenate([jnp.zeros(node_counts.shape[:-1] + (1,)), jnp.cumsum(node_counts, axis=-1)], axis=-1)
+    cdf = jnp.concatenate([jnp.zeros((*node_counts.shape[:-1], 1)), jnp.cumsum(node_counts, axis=-1)], axis=-1)
     dens = node_counts / h
     slope = jnp.concatenate([dens[..., :1], 0.5 * (dens[..., 1:] + dens[..., :-1]), dens[..., -1:]], axis=-1)
     return jnp.stack([cdf, slope], axis=-2)
@@ -143,26 +192,34 @@ def csi_pe_counts(cumulative, t_hi: float, pe_edges, pe_per_mev):
     i = jnp.clip(jnp.floor(u).astype(int), 0, n - 1)
     s = u - i
     h00, h10, h01, h11 = 2 * s**3 - 3 * s**2 + 1, s**3 - 2 * s**2 + s, -2 * s**3 + 3 * s**2, s**3 - s**2
-    c_at = (h00 * cdf[..., i] + h10 * h * slope[..., i] + h01 * cdf[..., i + 1] + h11 * h * slope[..., i + 1])
+    c_at = h00 * cdf[..., i] + h10 * h * slope[..., i] + h01 * cdf[..., i + 1] + h11 * h * slope[..., i + 1]
     return jnp.diff(c_at, axis=-1)
 
 
 # --- LAr 2020 ---------------------------------------------------------------------------
+
 
 def lar_recoil_grid(t_lo: float, t_hi: float, breaks, order: int) -> tuple[np.ndarray, np.ndarray]:
     """Gauss–Legendre in ln T on [t_lo, t_hi] [MeV], panels split at ``breaks`` (24 nodes each at least)."""
     edges = sorted({t_lo, t_hi} | {b for b in breaks if t_lo < b < t_hi})
     logs = np.diff(np.log(edges))
     xs, ws = [], []
-    for a, b, length in zip(edges[:-1], edges[1:], logs):
+    for a, b, length in zip(edges[:-1], edges[1:], logs, strict=True):
         x, w = log_nodes(a, b, int(max(24, round(order * length / logs.sum()))))
         xs.append(np.asarray(x))
         ws.append(np.asarray(w))
     return np.concatenate(xs), np.concatenate(ws)
 
 
-def lar_response(recoil_mev: np.ndarray, qf_a: float, qf_b: float, res_a: float, eff: np.ndarray,
-                 eff_edges: np.ndarray, energy_edges: np.ndarray) -> np.ndarray:
+def lar_response(
+    recoil_mev: np.ndarray,
+    qf_a: float,
+    qf_b: float,
+    res_a: float,
+    eff: np.ndarray,
+    eff_edges: np.ndarray,
+    energy_edges: np.ndarray,
+) -> np.ndarray:
     """P(analysis energy bin | T) × acceptance, (n_bins, n_T), float64 numpy.
 
     E_ee = (a + b T) T [keVee, T in keVnr]; reconstructed energy ~ N(E_ee, a_res² E_ee);

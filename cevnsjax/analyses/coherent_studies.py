@@ -29,14 +29,24 @@ from .model import combine
 
 #: Published values to compare with (sources in each entry).
 PUBLISHED = {
-    "rn_CsI": {"value_fm": 5.5, "error_fm": [-1.1, 0.9],
-               "source": "M. Cadeddu, C. Giunti, Y.F. Li, Y.Y. Zhang, Phys. Rev. Lett. 120 (2018) 072501, arXiv:1710.02730 "
-                         "(COHERENT CsI 2017, average R_n of 133Cs and 127I)"},
-    "rn_Ar": {"value_fm": 3.4274, "error_fm": [-0.0026, 0.0026], "kind": "charge (proton-distribution scale), not a CEvNS result",
-              "source": "40Ar charge radius, I. Angeli and K. P. Marinova, At. Data Nucl. Data Tables 99 (2013) 69; a first "
-                        "CEvNS-based R_n(Ar) from these data: O. G. Miranda et al., JHEP 05 (2020) 130, arXiv:2003.12050"},
-    "sin2_theta_w": {"value": 0.23857, "error": 0.00005,
-                     "source": "low-energy MS-bar sin^2 theta_W (PDG; physics.md section 3), the Standard Model value at these q"},
+    "rn_CsI": {
+        "value_fm": 5.5,
+        "error_fm": [-1.1, 0.9],
+        "source": "M. Cadeddu, C. Giunti, Y.F. Li, Y.Y. Zhang, Phys. Rev. Lett. 120 (2018) 072501, arXiv:1710.02730 "
+        "(COHERENT CsI 2017, average R_n of 133Cs and 127I)",
+    },
+    "rn_Ar": {
+        "value_fm": 3.4274,
+        "error_fm": [-0.0026, 0.0026],
+        "kind": "charge (proton-distribution scale), not a CEvNS result",
+        "source": "40Ar charge radius, I. Angeli and K. P. Marinova, At. Data Nucl. Data Tables 99 (2013) 69; a first "
+        "CEvNS-based R_n(Ar) from these data: O. G. Miranda et al., JHEP 05 (2020) 130, arXiv:2003.12050",
+    },
+    "sin2_theta_w": {
+        "value": 0.23857,
+        "error": 0.00005,
+        "source": "low-energy MS-bar sin^2 theta_W (PDG; physics.md section 3), the Standard Model value at these q",
+    },
 }
 
 
@@ -50,8 +60,14 @@ def conus_plus_counting():
 def _interval(objective, params, poi: str, n_starts: int = 2) -> dict:
     best = fit(objective, params, (poi,), n_starts=n_starts)
     iv = profile_interval(objective, best, poi)
-    return {"best_fit": iv.best_fit, "low": iv.low, "high": iv.high, "hessian_error": iv.hessian_error,
-            "chi2_min": iv.chi2_min, "cl": iv.cl}
+    return {
+        "best_fit": iv.best_fit,
+        "low": iv.low,
+        "high": iv.high,
+        "hessian_error": iv.hessian_error,
+        "chi2_min": iv.chi2_min,
+        "cl": iv.cl,
+    }
 
 
 def sin2_theta_w_study(params=None, *, analyses: dict | None = None) -> dict:
@@ -60,20 +76,32 @@ def sin2_theta_w_study(params=None, *, analyses: dict | None = None) -> dict:
     ``analyses``: optional prebuilt ``{"conus-plus": ..., "coherent-csi-2017": ...,
     "coherent-lar-2020": ...}``."""
     p = make_params() if params is None else params
-    a = analyses or {"conus-plus": conus_plus_counting(), "coherent-csi-2017": load_coherent("coherent-csi-2017"),
-                     "coherent-lar-2020": load_coherent("coherent-lar-2020")}
+    a = analyses or {
+        "conus-plus": conus_plus_counting(),
+        "coherent-csi-2017": load_coherent("coherent-csi-2017"),
+        "coherent-lar-2020": load_coherent("coherent-lar-2020"),
+    }
     sets = {
         "conus-plus": a["conus-plus"],
         "coherent-csi-2017": a["coherent-csi-2017"],
         "coherent-lar-2020": a["coherent-lar-2020"],
-        "coherent (CsI+LAr)": combine(coherent_csi_2017=a["coherent-csi-2017"], coherent_lar_2020=a["coherent-lar-2020"]),
+        "coherent (CsI+LAr)": combine(
+            coherent_csi_2017=a["coherent-csi-2017"], coherent_lar_2020=a["coherent-lar-2020"]
+        ),
         "conus-plus + coherent-csi-2017": combine(conus_plus=a["conus-plus"], coherent_csi_2017=a["coherent-csi-2017"]),
-        "all": combine(conus_plus=a["conus-plus"], coherent_csi_2017=a["coherent-csi-2017"],
-                       coherent_lar_2020=a["coherent-lar-2020"]),
+        "all": combine(
+            conus_plus=a["conus-plus"],
+            coherent_csi_2017=a["coherent-csi-2017"],
+            coherent_lar_2020=a["coherent-lar-2020"],
+        ),
     }
     out = {name: _interval(obj, p, "sin2_theta_w") for name, obj in sets.items()}
-    return {"parameter": "sin2_theta_w", "results": out, "compare": PUBLISHED["sin2_theta_w"],
-            "model": "tree-level couplings, Helm form factors, default neutron radii"}
+    return {
+        "parameter": "sin2_theta_w",
+        "results": out,
+        "compare": PUBLISHED["sin2_theta_w"],
+        "model": "tree-level couplings, Helm form factors, default neutron radii",
+    }
 
 
 @eqx.filter_jit
@@ -85,8 +113,9 @@ def _grid_chi2(objective, params, us, ds):
     return flat.reshape(us.shape)
 
 
-def nsi_ee_grid(u_range=(-1.0, 1.0), d_range=(-1.0, 1.0), n: int = 101, params=None, *,
-                analyses: dict | None = None) -> dict:
+def nsi_ee_grid(
+    u_range=(-1.0, 1.0), d_range=(-1.0, 1.0), n: int = 101, params=None, *, analyses: dict | None = None
+) -> dict:
     """Δχ² over (ε^{uV}_ee, ε^{dV}_ee) on an ``n`` × ``n`` grid, **ε_μμ fixed to 0**,
     for COHERENT (CsI+LAr), CONUS+ and both; each Δχ² relative to its own grid
     minimum (2-dof 90 % CL contour at Δχ² = 4.61). The profile χ² is vmapped
@@ -94,20 +123,35 @@ def nsi_ee_grid(u_range=(-1.0, 1.0), d_range=(-1.0, 1.0), n: int = 101, params=N
     if n < 3:
         raise ValueError(f"nsi_ee_grid: n={n} is too small; give at least 3 points per axis")
     p = make_params() if params is None else params
-    a = analyses or {"conus-plus": conus_plus_counting(), "coherent-csi-2017": load_coherent("coherent-csi-2017"),
-                     "coherent-lar-2020": load_coherent("coherent-lar-2020")}
+    a = analyses or {
+        "conus-plus": conus_plus_counting(),
+        "coherent-csi-2017": load_coherent("coherent-csi-2017"),
+        "coherent-lar-2020": load_coherent("coherent-lar-2020"),
+    }
     u = np.linspace(*u_range, n)
     d = np.linspace(*d_range, n)
     uu, dd = np.meshgrid(u, d, indexing="ij")
     us, ds = jnp.asarray(uu), jnp.asarray(dd)
-    chi2 = {name: np.asarray(_grid_chi2(a[name], p, us, ds)) for name in ("conus-plus", "coherent-csi-2017", "coherent-lar-2020")}
+    chi2 = {
+        name: np.asarray(_grid_chi2(a[name], p, us, ds))
+        for name in ("conus-plus", "coherent-csi-2017", "coherent-lar-2020")
+    }
     grids = {"coherent": chi2["coherent-csi-2017"] + chi2["coherent-lar-2020"], "conus-plus": chi2["conus-plus"]}
     grids["combined"] = grids["coherent"] + grids["conus-plus"]
-    out = {"eps_ee_uV": u.tolist(), "eps_ee_dV": d.tolist(), "eps_mumu": "fixed to 0", "cl90_level_2dof": 4.605170185988091}
+    out = {
+        "eps_ee_uV": u.tolist(),
+        "eps_ee_dV": d.tolist(),
+        "eps_mumu": "fixed to 0",
+        "cl90_level_2dof": 4.605170185988091,
+    }
     for name, g in grids.items():
         i, j = np.unravel_index(np.argmin(g), g.shape)
-        out[name] = {"delta_chi2": (g - g.min()).tolist(), "chi2_min": float(g.min()), "best": [float(u[i]), float(d[j])],
-                     "allowed_fraction_90": float(np.mean(g - g.min() < 4.605170185988091))}
+        out[name] = {
+            "delta_chi2": (g - g.min()).tolist(),
+            "chi2_min": float(g.min()),
+            "best": [float(u[i]), float(d[j])],
+            "allowed_fraction_90": float(np.mean(g - g.min() < 4.605170185988091)),
+        }
     return out
 
 
@@ -115,8 +159,10 @@ def neutron_radius_study(params=None, *, analyses: dict | None = None) -> dict:
     """Neutron rms radius of CsI (rn_Cs = rn_I, one parameter) from CsI 2017 and of
     Ar from LAr 2020, with 68.27 % CL profile intervals; sin²θW at its default."""
     p = make_params() if params is None else params
-    a = analyses or {"coherent-csi-2017": load_coherent("coherent-csi-2017"),
-                     "coherent-lar-2020": load_coherent("coherent-lar-2020")}
+    a = analyses or {
+        "coherent-csi-2017": load_coherent("coherent-csi-2017"),
+        "coherent-lar-2020": load_coherent("coherent-lar-2020"),
+    }
     csi = a["coherent-csi-2017"]
 
     def tied(q):
@@ -124,6 +170,12 @@ def neutron_radius_study(params=None, *, analyses: dict | None = None) -> dict:
 
     csi_result = _interval(tied, p, "rn_Cs")
     ar_result = _interval(a["coherent-lar-2020"], p, "rn_Ar")
-    return {"csi": {"parameter": "rn_Cs = rn_I [fm]", **csi_result, "default_fm": float(p.rn_Cs),
-                    "compare": PUBLISHED["rn_CsI"]},
-            "ar": {"parameter": "rn_Ar [fm]", **ar_result, "default_fm": float(p.rn_Ar), "compare": PUBLISHED["rn_Ar"]}}
+    return {
+        "csi": {
+            "parameter": "rn_Cs = rn_I [fm]",
+            **csi_result,
+            "default_fm": float(p.rn_Cs),
+            "compare": PUBLISHED["rn_CsI"],
+        },
+        "ar": {"parameter": "rn_Ar [fm]", **ar_result, "default_fm": float(p.rn_Ar), "compare": PUBLISHED["rn_Ar"]},
+    }

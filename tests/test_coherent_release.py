@@ -9,9 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy import integrate
-
 import reference_coherent as ref
+from scipy import integrate
 
 EXP = Path(__file__).resolve().parent.parent / "data" / "experiments"
 

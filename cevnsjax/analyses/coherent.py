@@ -212,6 +212,8 @@ def _info(name: str, release: dict, binned: dict, kind: str, data: str, roi: str
         "model": model,
         "release": release["release"],
         "data_source": binned["source"],
+        "licence": binned["licence"],
+        "attribution": binned["attribution"],
         "published_sm_prediction": pub["sm_prediction"],
         "published_observed": pub["observed"],
     }

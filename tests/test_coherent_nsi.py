@@ -38,11 +38,11 @@ def test_nsi_grid_matches_pointwise_profiles_and_combines_by_addition(parts):
 def test_scan_interval_on_an_analytic_parabola():
     from cevnsjax.analyses.coherent_studies import _scan_interval
 
-    def objective(p):  # χ² = ((x − 0.25)/0.01)² + 7: Δχ² = 1 at 0.24 and 0.26
-        return ((p.sin2_theta_w - 0.25) / 0.01) ** 2 + 7.0
+    def objective(p):  # χ² = ((x − 0.2503)/0.01)² + 7: Δχ² = 1 at 0.2403 and 0.2603
+        return ((p.sin2_theta_w - 0.2503) / 0.01) ** 2 + 7.0
 
     r = _scan_interval(objective, make_params(), "sin2_theta_w", np.linspace(0.2, 0.3, 101))
-    assert r["best_fit"] == pytest.approx(0.25, abs=1e-9) and r["chi2_min"] == pytest.approx(7.0, abs=1e-9)
-    assert r["low"] == pytest.approx(0.24, abs=2e-5) and r["high"] == pytest.approx(0.26, abs=2e-5)
+    assert r["best_fit"] == pytest.approx(0.2503, abs=1e-9) and r["chi2_min"] == pytest.approx(7.0, abs=1e-9)
+    assert r["low"] == pytest.approx(0.2403, abs=2e-5) and r["high"] == pytest.approx(0.2603, abs=2e-5)
     one_sided = _scan_interval(objective, make_params(), "sin2_theta_w", np.linspace(0.245, 0.3, 56))
-    assert one_sided["low"] is None and one_sided["high"] == pytest.approx(0.26, abs=2e-5)
+    assert one_sided["low"] is None and one_sided["high"] == pytest.approx(0.2603, abs=2e-5)

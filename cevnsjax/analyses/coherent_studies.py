@@ -163,9 +163,9 @@ def _scan_interval(objective, params, poi: str, values) -> dict:
     xs = np.asarray(values, dtype=float)
     chi2 = np.asarray(_along(objective, params, poi, jnp.asarray(xs)))
     i = int(np.clip(np.argmin(chi2), 1, xs.size - 2))
-    c, b, _ = np.polyfit(xs[i - 1 : i + 2] - xs[i], chi2[i - 1 : i + 2], 2)[::-1]
-    x0 = xs[i] - b / (2 * c) if c > 0 else xs[i]
-    m = c - b * b / (4 * c) if c > 0 else chi2[i]
+    a2, a1, a0 = np.polyfit(xs[i - 1 : i + 2] - xs[i], chi2[i - 1 : i + 2], 2)
+    x0 = xs[i] - a1 / (2 * a2) if a2 > 0 else xs[i]
+    m = a0 - a1 * a1 / (4 * a2) if a2 > 0 else chi2[i]
     d = chi2 - m - 1.0
 
     def cross(rng):

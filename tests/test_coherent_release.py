@@ -9,8 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import reference_coherent as ref
 from scipy import integrate
+
+import reference_coherent as ref
 
 EXP = Path(__file__).resolve().parent.parent / "data" / "experiments"
 

@@ -232,8 +232,32 @@ def csi_efficiency(pe: np.ndarray, spec: dict) -> np.ndarray:
     return a / (1.0 + np.exp(-k * (pe - x0))) * h
 
 
+def _binned_table(spec: dict, rel: str) -> np.ndarray:
+    """The same numbers as release file ``rel``, rebuilt from the shipped
+    ``binned.json`` (used when the release files themselves are absent); only
+    the columns this reference reads are meaningful (others are NaN)."""
+    b = json.loads((EXPERIMENTS / spec["name"] / "binned.json").read_text())
+    if rel.startswith("release/arrivalTimePDF_"):
+        key = {"promptNeutrinos": "time_pdf_prompt_neutrinos", "delayedNeutrinos": "time_pdf_delayed_neutrinos",
+               "promptNeutrons": "time_pdf_prompt_neutrons"}[rel.split("_", 1)[1].removesuffix(".txt")]
+        edges = np.asarray(b["time_edges_us"])
+        return np.column_stack([0.5 * (edges[:-1] + edges[1:]), b[key]])
+    if rel == "release/CENNS10AnlAEfficiency.txt":
+        edges = np.asarray(b["efficiency_edges_keVee"])
+        eff = np.asarray(b["efficiency"])
+        return np.column_stack([0.5 * (edges[:-1] + edges[1:]), np.full(eff.size, np.nan), eff])
+    if rel == "release/cevnspdf.txt":
+        e, t = np.asarray(b["energy_edges_keVee"]), np.asarray(b["t_trig_edges_us"])
+        ec, tc = 0.5 * (e[:-1] + e[1:]), 0.5 * (t[:-1] + t[1:])
+        grid = np.asarray(b["release_cevns"])
+        return np.array([[ec[i], np.nan, tc[j], grid[i, j]] for i in range(ec.size) for j in range(tc.size)])
+    raise FileNotFoundError(f"{rel}: not shipped and not in binned.json")
+
+
 def _release_table(spec: dict, rel: str, delimiter=None) -> np.ndarray:
     path = spec["_dir"] / rel
+    if not path.exists():
+        return _binned_table(spec, rel)
     with open(path) as fh:
         rows = [ln for ln in fh if ln.strip() and ln.lstrip()[0] in "-+.0123456789"]
     return np.loadtxt(rows, delimiter=delimiter)

@@ -6,9 +6,11 @@ Asimov data are derived from it (:mod:`.model`).
 * :mod:`.counting` — the CONUS+ counting analysis (seed Eq. 2), α profiled in
   closed form for fits and marginalised analytically (or sampled) for posteriors;
 * :mod:`.onoff` — the binned Poisson ON/OFF spectral analysis, pulls sampled;
+* :mod:`.coherent` — COHERENT CsI 2017 and LAr 2020 from their public releases;
 * :func:`combine` — a sum of analyses with shared physics parameters.
 """
 
+from .coherent import COHERENT_NAMES, CoherentAnalysis, load_coherent
 from .counting import (
     SEED_MEASURED,
     SEED_SIGMA_ALPHA,
@@ -38,9 +40,11 @@ from .onoff import (
 )
 
 __all__ = [
+    "COHERENT_NAMES",
     "SEED_MEASURED",
     "SEED_SIGMA_ALPHA",
     "Analysis",
+    "CoherentAnalysis",
     "CombinedAnalysis",
     "CountingAnalysis",
     "Nuisance",
@@ -53,6 +57,7 @@ __all__ = [
     "counting_chi2",
     "counting_chi2_at_alpha",
     "gaussian_penalty",
+    "load_coherent",
     "onoff_analysis",
     "poisson_deviance",
     "profile_alpha_numerically",

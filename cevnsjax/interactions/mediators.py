@@ -34,8 +34,14 @@ def vector_mediator_charge(model: str, Z, N):
 
 
 def vector_mediator_shift(charge, g, mass, q2):
-    """ΔQ_W = Q′ g² / (√2 G_F (q² + m²)) (dimensionless; q², m² in MeV²)."""
-    return charge * g**2 / (jnp.sqrt(2.0) * units.G_FERMI * (q2 + mass**2))
+    """ΔQ_W = Q′ g² / (√2 G_F (q² + m²)) (dimensionless; q², m² in MeV²).
+
+    Written as (g²/(√2 G_F)) · Q′ / (q² + m²): the tiny G_F never enters a
+    denominator that is squared by differentiation, so gradients stay finite in
+    float32 down to the smallest allowed mass.
+    """
+    strength = g**2 * (1.0 / (jnp.sqrt(2.0) * units.G_FERMI))
+    return strength * charge / (q2 + mass**2)
 
 
 #: Scalar charges per nucleon for universal couplings, Q_φ = 14 N + 15.1 Z
@@ -51,8 +57,18 @@ def scalar_charge(Z, N):
 def scalar_to_weak_ratio(mass, charge, g, m_phi, recoil):
     """Light scalar φ (adds incoherently):
     dσ/dT = g⁴ Q_φ² M² T / (4π E² (q² + m_φ²)²) F², q² = 2MT,
-    divided by the CEvNS prefactor G_F² M / π; multiplies ∫ φ(E)/E² dE."""
-    q2 = 2.0 * mass * recoil
-    return g**4 * charge**2 * mass * recoil / (4.0 * units.G_FERMI**2 * (q2 + m_phi**2) ** 2)
+    divided by the CEvNS prefactor G_F² M / π; multiplies ∫ φ(E)/E² dE.
+
+    Float32 safety: the direct form divides by 4 G_F² (q² + m_φ²)², which
+    underflows (and its derivative with it) for m_φ of a few MeV at small
+    recoils, giving NaN gradients even at g = 0. Here the small factor G_F is
+    divided out first, a = g² Q_φ / (2 G_F) (at most ~1e14), and the recoil
+    dependence is the product of two bounded factors,
+    b = M T / (q² + m_φ²) ≤ 1/2 and 1/(q² + m_φ²) ≤ 1/m_φ²:
+    ratio = a² · b / (q² + m_φ²).
+    """
+    x = 2.0 * mass * recoil + m_phi**2
+    a = g**2 * charge * (0.5 / units.G_FERMI)
+    return a**2 * ((mass * recoil) / x) / x
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 
 DEFAULT_SCAN_RANGES = {"eps_ee_uV": (-1.0, 1.0), "eps_ee_dV": (-1.0, 1.0)}
+MAX_SCAN_POINTS = 2001  # per axis: 4 million χ² evaluations at most
 
 
 def _experiments(args) -> list[str]:
@@ -32,160 +33,124 @@ def _setup(args, physics=None):
 
 
 def predict(args) -> dict:
-    import jax
-
-    from .experiment import detector_threshold, load_experiment, read_experiment_spec
-    from .parameters import make_params
-    from .rates import detector_counts
+    """Expected counts of each ``--experiment`` (per detector and channel; ``--spectrum`` adds the bins)."""
+    from .analyses.registry import coherent_names
+    from .results import predict_counts, predict_data_set
 
     overrides = dict(args.param)
     names = _experiments(args)
     if len(set(names)) != len(names):
         raise ValueError(f"--experiment {next(n for n in names if names.count(n) > 1)!r} is given twice")
-    if len(names) > 1:
-        results = []
-        for name in names:
-            args.experiment = [name]
-            results.append(predict(args))
-        return {"experiments": results, "total": sum(r["total"] for r in results)}
-    from .analyses.registry import coherent_names
-
-    if names[0] in coherent_names():
-        return _predict_data_set(names[0], overrides, args.flux_normalisation)
-    spec = read_experiment_spec(names[0])
-    params = None
-    totals: dict[str, float] = {}
-    source = spec["source"]
-    if source["type"] == "reactor":
-        chosen = args.flux_normalisation or source["normalisation"]
-        modes = [chosen] + [m for m in ("total_flux", "thermal_power") if m != chosen]
-    else:  # tabulated, pion_dar: the source block fixes its normalisation
-        modes = [None]
-    result = None
-    for mode in modes:
-        if mode == "total_flux" and "total_flux_cm2_s" not in source:
-            continue
-        experiment = load_experiment(names[0], flux_normalisation=mode)
-        if params is None:
-            params = make_params(experiment.nominal(), **overrides)
-        counts = jax.device_get(detector_counts(params, experiment))
-        totals[mode or source.get("normalisation", source["type"])] = float(counts.sum())
-        if result is None:
-            result = {
-                "experiment": experiment.name,
-                "flux_normalisation": mode or source.get("normalisation", source["type"]),
-                "total": float(counts.sum()),
-                "detectors": [
-                    {"name": name, "threshold": detector_threshold(det)[0], "threshold_unit": detector_threshold(det)[1],
-                     **({"threshold_eVee": det["threshold_eVee"]} if "threshold_eVee" in det else {}),
-                     "exposure_kg_day": det["exposure_kg_day"], "counts": float(c)}
-                    for name, det, c in zip(experiment.detector_names, spec["detectors"], counts)
-                ],
-                "parameters": params.to_dict(),
-            }
-    result["total_by_flux_normalisation"] = totals
-    return result
-
-
-def _predict_data_set(name: str, overrides: dict, flux_normalisation) -> dict:
-    """Expected events of a data-release analysis (COHERENT): CEvNS at nominal
-    nuisances in the analysis region, beside the backgrounds and the published
-    Standard-Model prediction."""
-    import numpy as np
-
-    from .analyses.registry import load_analysis
-    from .parameters import make_params
-
-    part = load_analysis(name, flux_normalisation=flux_normalisation)
-    a = part.analysis
-    params = make_params(part.nominal, **overrides)
-    components = {k: float(np.sum(v)) for k, v in a.components(a.precompute(params), a.nominal_nuisances()).items()}
-    d = a.describe()
-    return {"experiment": name, "title": d.get("experiment"), "analysis": d.get("analysis"), "region": d.get("region"),
-            "total": float(a.predicted_cevns(params)), "components": components,
-            "published_sm_prediction": d.get("published_sm_prediction"), "model": d.get("model"),
-            "parameters": params.to_dict()}
+    results = []
+    for name in names:
+        if name in coherent_names():
+            if args.flux_normalisation is not None:
+                raise ValueError(f"--flux-normalisation does not apply to {name!r} (a stopped-pion source, normalised "
+                                 "per proton on target)")
+            results.append(predict_data_set(name, overrides=overrides))
+        else:
+            results.append(predict_counts(name, overrides=overrides, flux_normalisation=args.flux_normalisation,
+                                          spectrum=getattr(args, "spectrum", False)))
+    if len(results) == 1:
+        return results[0]
+    return {"experiments": results, "result": "expected", "unit": "events", "total": sum(r["total"] for r in results)}
 
 
 def _analysis_info(args, analysis) -> dict:
-    """Experiment(s), analysis kind, and whether the result is observed or expected (Asimov)."""
-    infos = [p.info() for p in args._parts]
-    if len(infos) == 1:
-        return infos[0]
-    return {"experiment": " + ".join(i["experiment"] for i in infos), "analysis": "combined",
-            "result": "expected" if any(i["result"] == "expected" for i in infos) else "observed", "parts": infos}
+    from .results import analysis_info
+
+    return analysis_info(args._parts)
 
 
 def fit(args) -> dict:
     import numpy as np
 
     from . import plots
-    from .infer import check_names, fit, profile_chi2, profile_interval
+    from .infer import check_names, profile_chi2
+    from .results import check_cl, run_fit
 
     check_names([args.parameter])
+    check_cl(args.cl)
     experiment, params, analysis = _setup(args)
-    best = fit(analysis, params, (args.parameter,))
-    interval = profile_interval(analysis, best, args.parameter, cl=args.cl)
-    result = {
-        "parameter": args.parameter, "best_fit": interval.best_fit, "interval_68": [interval.low, interval.high],
-        "cl": args.cl, "delta_chi2_level": interval.level, "hessian_error": interval.hessian_error,
-        "chi2_min": interval.chi2_min, "converged": best.converged,
-        "predicted_at_best_fit": float(analysis.predicted(best.params)) if hasattr(analysis, "predicted") else None,
-        **_analysis_info(args, analysis), "parameters": best.params.to_dict(),
-    }
-    if args.cl != 0.682689492137086:
-        result["interval"] = result.pop("interval_68")
+    result = run_fit(analysis, params, args.parameter, cl=args.cl, method=args.method, info=_analysis_info(args, analysis),
+                     n_toys=args.toys)
     if args.plot:
-        lo, hi = interval.low, interval.high
-        width = (hi - lo) if None not in (lo, hi) else 4 * interval.hessian_error
-        xs = np.linspace(interval.best_fit - 1.6 * width, interval.best_fit + 1.6 * width, 401)
+        best = params.replace(**result["parameters"])
+        lo, hi = (v if isinstance(v, float) else None for v in result["interval"])
+        x0 = result["best_fit"]
+        herr = result["hessian_error"] if isinstance(result["hessian_error"], float) else 0.1 * (abs(x0) or 1.0)
+        width = (hi - lo) if None not in (lo, hi) else 4 * herr
+        xs = np.linspace(x0 - 1.6 * width, x0 + 1.6 * width, 401)
         spec_lo, spec_hi = _range(args.parameter)
         xs = xs[(xs >= spec_lo) & (xs <= spec_hi)]
-        dchi2 = profile_chi2(analysis, best.params, args.parameter, xs) - best.chi2_min
+        dchi2 = profile_chi2(analysis, best, args.parameter, xs)
+        dchi2 = dchi2 - (result["chi2_min"] if isinstance(result["chi2_min"], float) else float(np.min(dchi2)))
         reference = (0.255, 0.047, "seed paper: 0.255 ± 0.047") if args.parameter == "sin2_theta_w" else None
         result["plots"] = plots.profile_plot(xs, dchi2, xlabel=plots.label(args.parameter), interval=(lo, hi),
-                                             best_fit=interval.best_fit, reference=reference, path=args.plot)
+                                             best_fit=x0, reference=reference, path=args.plot)
         if args.parameter == "sin2_theta_w" and None not in (lo, hi) and experiment is not None:
             from pathlib import Path
 
             from .datafiles import data_path
             from .rates import mean_momentum_transfer
 
-            q_gev = float(mean_momentum_transfer(best.params, experiment)) / 1e3
+            q_gev = float(mean_momentum_transfer(best, experiment)) / 1e3
             running = Path(args.plot).with_name(Path(args.plot).stem + "_running.png")
             result["momentum_transfer_GeV"] = q_gev
-            result["plots"] += plots.running_plot(data_path("weak_mixing_angle_measurements.json"), interval.best_fit,
+            result["plots"] += plots.running_plot(data_path("weak_mixing_angle_measurements.json"), x0,
                                                   lo, hi, conus_q_gev=q_gev, path=running)
     return result
 
 
-def _range(name):
+def _range(name, *, inside: bool = False):
+    """The allowed range of ``name``; ``inside=True`` moves open ends (k > 0) just inside."""
     from .parameters import PARAMETERS
-    return PARAMETERS[name].lower, PARAMETERS[name].upper
+
+    spec = PARAMETERS[name]
+    lo, hi = spec.lower, spec.upper
+    if inside:
+        step = 1e-3 * (hi - lo)
+        lo, hi = (lo + step if spec.lower_open else lo), (hi - step if spec.upper_open else hi)
+    return lo, hi
 
 
 def limit(args) -> dict:
     import numpy as np
 
     from . import plots
-    from .infer import check_names, profile_chi2, upper_limit
+    from .infer import check_names, profile_chi2
+    from .results import check_cl, run_limit
 
     check_names([args.parameter])
-
+    check_cl(args.cl)
     experiment, params, analysis = _setup(args)
-    result = upper_limit(analysis, params, args.parameter, cl=args.cl)
-    result.update(_analysis_info(args, analysis))
-    if args.plot and result["upper_limit"] is not None:
+    result = run_limit(analysis, params, args.parameter, cl=args.cl, one_sided=True if args.one_sided else None,
+                       method=args.method, info=_analysis_info(args, analysis), n_toys=args.toys)
+    ul = result["upper_limit"] if isinstance(result["upper_limit"], float) else None
+    if args.plot and ul is not None and result["interval_kind"] == "one-sided upper limit":
         lo, _ = _range(args.parameter)
-        xs = np.linspace(lo, 1.5 * result["upper_limit"], 301)
+        xs = np.linspace(lo, 1.5 * ul, 301)
         dchi2 = profile_chi2(analysis, params, args.parameter, xs) - result["chi2_min"]
         reference = (5.3e-10, None, r"seed paper: $5.3\times10^{-10}\,\mu_B$") if args.parameter == "mu_nu" else None
         result["plots"] = plots.profile_plot(
-            xs, dchi2, xlabel=plots.label(args.parameter), best_fit=result["upper_limit"],
+            xs, dchi2, xlabel=plots.label(args.parameter), best_fit=ul,
             levels=((result["delta_chi2_level"], f"{100 * args.cl:g} % CL (Δχ² = {result['delta_chi2_level']:.2f})"),),
-            reference=reference, path=args.plot, marker_label=f"{100 * args.cl:g} % CL upper limit {result['upper_limit']:.3g}")
+            reference=reference, path=args.plot, marker_label=f"{100 * args.cl:g} % CL upper limit {ul:.3g}")
         if experiment is not None and "electron" in experiment.channels and hasattr(analysis, "expected"):
-            result["plots"] += _channel_plot(analysis, params, args.parameter, result["upper_limit"], args.plot)
+            result["plots"] += _channel_plot(analysis, params, args.parameter, ul, args.plot)
+    elif args.plot and ul is not None:
+        lo, hi = result["interval"]
+        lo = lo if isinstance(lo, float) else _range(args.parameter)[0]
+        span = hi - lo
+        xs = np.linspace(lo - 0.5 * span, hi + 0.5 * span, 301)
+        xs = xs[(xs >= _range(args.parameter)[0]) & (xs <= _range(args.parameter)[1])]
+        best = params.replace(**{args.parameter: result["best_fit"]})
+        chi2_min = result["chi2_min"] if isinstance(result["chi2_min"], float) else float(analysis(best))
+        dchi2 = profile_chi2(analysis, best, args.parameter, xs) - chi2_min
+        result["plots"] = plots.profile_plot(xs, dchi2, xlabel=plots.label(args.parameter), interval=(lo, hi),
+                                             best_fit=result["best_fit"],
+                                             levels=((result["delta_chi2_level"] or 2.71, f"{100 * args.cl:g} % CL"),),
+                                             path=args.plot)
     return result
 
 
@@ -224,10 +189,18 @@ def scan(args) -> dict:
     from .parameters import ParameterError
 
     check_names([args.parameter_x, args.parameter_y])
-    if args.points < 2:
-        raise ParameterError(f"--points must be at least 2, got {args.points}")
+    if args.parameter_x == args.parameter_y:
+        raise ParameterError(f"scan needs two different parameters, got {args.parameter_x!r} twice; "
+                             "e.g. cevnsjax scan eps_ee_uV eps_ee_dV")
+    if not 2 <= args.points <= MAX_SCAN_POINTS:
+        raise ParameterError(f"--points must be between 2 and {MAX_SCAN_POINTS}, got {args.points}")
+    from .results import check_cl
+
+    for cl in args.cl:
+        check_cl(cl)
     if args.range is None:
-        (x0, x1), (y0, y1) = (DEFAULT_SCAN_RANGES.get(n, _range(n)) for n in (args.parameter_x, args.parameter_y))
+        (x0, x1), (y0, y1) = (DEFAULT_SCAN_RANGES.get(n, _range(n, inside=True))
+                              for n in (args.parameter_x, args.parameter_y))
     else:
         x0, x1, y0, y1 = args.range
     check_scan_range(args.parameter_x, x0, x1)
@@ -270,9 +243,12 @@ def sample(args) -> dict:
     repeated = sorted({n for n in args.parameters if args.parameters.count(n) > 1})
     if repeated:
         raise ParameterError(f"parameter {repeated[0]!r} is given twice")
-    for option, value, least in (("--chains", args.chains, 1), ("--samples", args.samples, 1), ("--warmup", args.warmup, 0)):
-        if value < least:
-            raise ParameterError(f"{option} must be at least {least}, got {value}")
+    for option, value, least, most in (("--chains", args.chains, 1, 64), ("--samples", args.samples, 1, 10**6),
+                                       ("--warmup", args.warmup, 0, 10**6)):
+        if not least <= value <= most:
+            raise ParameterError(f"{option} must be between {least} and {most}, got {value}")
+    if not 0.0 < args.target_accept < 1.0:
+        raise ParameterError(f"--target-accept must be between 0 and 1 (exclusive), got {args.target_accept:g}")
     priors = {name: None for name in args.parameters}
     for text in args.prior:
         name, sep, spec = (s.strip() for s in text.partition("="))
@@ -357,8 +333,11 @@ def exclusion(args) -> dict:
 
     _, _, physics = model_parameters(args.model)
     lo, hi, n = args.masses
-    if not (0 < lo < hi) or n < 2 or n != int(n):
-        raise ValueError(f"--masses: need 0 < LO < HI and an integer N >= 2, got {lo:g} {hi:g} {n:g}")
+    if not (0 < lo < hi) or not 2 <= n <= 1000 or n != int(n):
+        raise ValueError(f"--masses: need 0 < LO < HI and an integer 2 <= N <= 1000, got {lo:g} {hi:g} {n:g}")
+    from .results import check_cl
+
+    check_cl(args.cl)
     g_name, m_name, _ = model_parameters(args.model)
     from .parameters import PARAMETERS
     spec = PARAMETERS[m_name]

@@ -41,7 +41,7 @@ def reproduce(out_dir: str | Path, *, quick: bool = False, seed: int = 0) -> dic
     ``out_dir``; return the results."""
     from .cli_parser import build_parser
     from .commands import HANDLERS as handlers
-    from .io import dumps_strict
+    from .io import atomic_write_text, dumps_strict
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -67,7 +67,7 @@ def reproduce(out_dir: str | Path, *, quick: bool = False, seed: int = 0) -> dic
     nsi = run(f"NSI scan {n} × {n}", ["scan", "eps_ee_uV", "eps_ee_dV", "--points", n, "--plot", str(out / "nsi.png")])
     nsi_grid = {k: nsi.pop(k) for k in ("x", "y", "delta_chi2")}
     nsi["grid_file"] = "nsi_grid.json"
-    (out / "nsi_grid.json").write_text(json.dumps(nsi_grid))
+    atomic_write_text(out / "nsi_grid.json", json.dumps(nsi_grid))
     results["nsi"] = nsi
 
     masses = ["--masses", "1e-3", "1e4", str(settings["masses"])]
@@ -82,7 +82,7 @@ def reproduce(out_dir: str | Path, *, quick: bool = False, seed: int = 0) -> dic
         "mu_nu": run("conus-run5 μν sensitivity (electron channel, Asimov)",
                      ["limit", "mu_nu", "--experiment", "conus-run5", "--plot", str(out / "run5_mu_nu.png")]),
         "q_nu": run("conus-run5 q_ν sensitivity (electron channel, Asimov)",
-                    ["limit", "q_nu", "--experiment", "conus-run5", "--plot", str(out / "run5_q_nu.png")]),
+                    ["limit", "q_nu", "--one-sided", "--experiment", "conus-run5", "--plot", str(out / "run5_q_nu.png")]),
     }
 
     sample_opts = ["--chains", str(settings["chains"]), "--samples", str(settings["samples"]),
@@ -94,17 +94,14 @@ def reproduce(out_dir: str | Path, *, quick: bool = False, seed: int = 0) -> dic
     results["steps"] = steps
     results["summary"] = summary_rows(results)
     results["figures"] = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.suffix in (".png", ".pdf"))
-    path = out / "results.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(dumps_strict(results, indent=1) + "\n")
-    tmp.replace(path)
+    atomic_write_text(out / "results.json", dumps_strict(results, indent=1) + "\n")
     return results
 
 
 def summary_rows(results: dict) -> list[dict]:
     """Rows (quantity, cevnsjax, published, ratio) of the summary table."""
     s2 = results["sin2_theta_w"]
-    low, high = s2["interval_68"]
+    low, high = s2["interval"]
     ours = {
         "sm_prediction": results["sm_prediction"]["total"],
         "sin2_theta_w": s2["best_fit"],
@@ -116,6 +113,7 @@ def summary_rows(results: dict) -> list[dict]:
     rows = []
     for key, value in ours.items():
         published, what = PUBLISHED[key]
+        value = value if isinstance(value, (int, float)) else None  # an undefined end: no number to compare
         rows.append({"quantity": what, "cevnsjax": value, "published": published,
                      "ratio": None if value is None else value / published})
     return rows

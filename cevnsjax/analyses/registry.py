@@ -58,6 +58,24 @@ class LoadedAnalysis:
                 "data": "asimov at the nominal parameters (expected sensitivity)" if self.expected else self.spectra}
 
 
+#: Sanity bounds of the counting analysis' inputs: a count above 1e8 events or
+#: a relative normalisation uncertainty above 10 (1000 %) is a typing error, and
+#: the χ² minimiser fails on such numbers rather than answering.
+MEASURED_MAX = 1e8
+SIGMA_ALPHA_MAX = 10.0
+
+
+def _check_counting_inputs(measured, sigma_alpha) -> None:
+    import math
+
+    if measured is not None and not (math.isfinite(measured) and 0 < measured <= MEASURED_MAX):
+        raise ValueError(f"--measured: {measured:g} is outside (0, {MEASURED_MAX:g}] events; give the measured count "
+                         "of the counting analysis, e.g. --measured 395")
+    if sigma_alpha is not None and not (math.isfinite(sigma_alpha) and 0 < sigma_alpha <= SIGMA_ALPHA_MAX):
+        raise ValueError(f"--sigma-alpha: {sigma_alpha:g} is outside (0, {SIGMA_ALPHA_MAX:g}]; give the relative "
+                         "normalisation uncertainty, e.g. --sigma-alpha 0.29")
+
+
 def load_analysis(name: str, *, physics: dict | None = None, spectra: str | None = None, measured: float | None = None,
                   sigma_alpha: float | None = None, flux_normalisation: str | None = None,
                   overrides: dict | None = None) -> LoadedAnalysis:
@@ -70,6 +88,7 @@ def load_analysis(name: str, *, physics: dict | None = None, spectra: str | None
     from ..experiment import load_experiment, read_experiment_spec
 
     overrides = dict(overrides or {})
+    _check_counting_inputs(measured, sigma_alpha)
     if name in coherent_names():
         if measured is not None or sigma_alpha is not None or spectra is not None:
             raise ValueError(f"--measured/--sigma-alpha/--spectra do not apply to {name!r}: it is fitted to its "

@@ -1,0 +1,260 @@
+"""The analyses behind the command line as library functions returning plain
+result dicts (JSON-able, stable keys whatever the options).
+
+* :func:`predict_counts` — expected counts per detector, split by channel
+  (CEvNS on nuclei, elastic scattering on electrons), optionally the binned
+  spectrum; :func:`predict_data_set` for a data-release analysis (COHERENT);
+* :func:`run_fit` — best fit and interval of one parameter (profile
+  likelihood, or Feldman–Cousins for a counting analysis);
+* :func:`run_limit` — a limit: one-sided upper limit for a parameter that
+  cannot be negative, a two-sided interval for a signed one (``q_nu``, NSI
+  ε, charge radii) unless ``one_sided=True``.
+
+Each result carries ``"result": "observed"`` or ``"expected"`` (Asimov data)
+from :func:`analysis_info`. :mod:`cevnsjax.commands` calls these with the
+parsed options, :mod:`cevnsjax.reproduce` composes the commands; nothing here
+prints, exits or imports the command line.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .io import undefined
+
+ONE_SIGMA = 0.682689492137086
+METHODS = ("profile", "fc")
+
+
+def is_signed(name: str) -> bool:
+    """True for a parameter whose allowed range includes negative and positive values."""
+    from .parameters import PARAMETERS
+
+    spec = PARAMETERS[name]
+    return spec.lower < 0.0 < spec.upper
+
+
+def check_cl(cl: float, option: str = "--cl") -> float:
+    """A confidence level strictly between 0 and 1."""
+    if not (isinstance(cl, (int, float)) and math.isfinite(cl) and 0.0 < cl < 1.0):
+        raise ValueError(f"{option}: confidence level must be between 0 and 1 (exclusive), got {cl!r}; e.g. {option} 0.9")
+    return float(cl)
+
+
+def analysis_info(parts) -> dict:
+    """Experiment(s), analysis kind, and whether the result is observed or expected (Asimov)."""
+    infos = [p.info() for p in parts]
+    if len(infos) == 1:
+        return {**infos[0], "parts": infos}
+    return {"experiment": " + ".join(i["experiment"] for i in infos), "analysis": "combined",
+            "result": "expected" if any(i["result"] == "expected" for i in infos) else "observed", "parts": infos}
+
+
+def _finite_or_undefined(value, reason: str):
+    if value is None or not math.isfinite(value):
+        return undefined(reason)
+    return float(value)
+
+
+def _bound(value, which: str, name: str):
+    from .parameters import PARAMETERS
+
+    if value is not None:
+        return float(value)
+    spec = PARAMETERS[name]
+    edge = spec.lower if which == "low" else spec.upper
+    return undefined(f"Δχ² stays below the level up to the {which} end of the allowed range ({edge:g})")
+
+
+def _interval_keys(name, best_fit, low, high, cl, *, kind, level, method, chi2_min=None, hessian=None, extra=None):
+    """The keys every fit and limit result has, in one place."""
+    return {
+        "parameter": name, "method": method, "cl": cl, "interval_kind": kind,
+        "best_fit": float(best_fit), "interval": [_bound(low, "low", name), _bound(high, "high", name)],
+        "delta_chi2_level": level,
+        "hessian_error": _finite_or_undefined(hessian, "the χ² curvature is not positive at the best fit"),
+        "chi2_min": _finite_or_undefined(chi2_min, "no χ² minimum (Feldman–Cousins uses the toy statistic)"),
+        **(extra or {}),
+    }
+
+
+def _fc(analysis, params, name, cl, n_toys, points):
+    """Feldman–Cousins interval for a counting analysis, on a grid across the allowed range."""
+    import numpy as np
+
+    from .infer.neyman import feldman_cousins
+    from .parameters import PARAMETERS
+
+    if not hasattr(analysis, "measured") or not hasattr(analysis, "sigma_alpha"):
+        raise ValueError("--method fc: Feldman–Cousins intervals are available for the counting analysis only "
+                         "(e.g. --experiment conus-plus); use --method profile")
+    spec = PARAMETERS[name]
+    lo, hi = spec.lower, spec.upper
+    if name == "mu_nu":
+        hi = 5e-9  # the counting analysis loses all sensitivity far above 1e-9 μB
+    values = np.linspace(lo, hi, int(points))
+    if spec.lower_open:
+        values = values[1:]
+    res = feldman_cousins(analysis, params, name, values, cls=(cl,), n_toys=int(n_toys))
+    low, high = res.intervals[cl]
+    best = float(values[int(np.argmin(res.t_observed))])
+    return best, low, high, {"n_toys_per_point": res.n_toys, "grid": [float(values[0]), float(values[-1]), values.size],
+                             "open_ends": list(res.open_ends[cl]), "wilks_interval": list(res.wilks_intervals[cl])}
+
+
+def run_fit(analysis, params, name: str, *, cl: float = ONE_SIGMA, method: str = "profile", info: dict | None = None,
+            n_toys: int = 2000, fc_points: int = 101) -> dict:
+    """Best fit and two-sided interval of ``name`` at ``cl``; the other physics
+    parameters stay at ``params``, the analysis' nuisances are profiled."""
+    from .infer import check_names, fit, profile_interval
+
+    check_names([name])
+    cl = check_cl(cl)
+    if method not in METHODS:
+        raise ValueError(f"--method: {method!r} is not a method; choose one of {', '.join(METHODS)}")
+    info = dict(info or {})
+    if method == "fc":
+        best, low, high, extra = _fc(analysis, params, name, cl, n_toys, fc_points)
+        return {**_interval_keys(name, best, low, high, cl, kind="two-sided", level=None, method="feldman-cousins",
+                                 extra={"converged": True, "feldman_cousins": extra}),
+                "parameters": params.replace(**{name: best}).to_dict(), **info}
+    best = fit(analysis, params, (name,))
+    iv = profile_interval(analysis, best, name, cl=cl)
+    return {**_interval_keys(name, iv.best_fit, iv.low, iv.high, cl, kind="two-sided", level=iv.level,
+                             method="profile likelihood", chi2_min=iv.chi2_min, hessian=iv.hessian_error,
+                             extra={"converged": bool(best.converged)}),
+            "predicted_at_best_fit": float(analysis.predicted(best.params)) if hasattr(analysis, "predicted") else None,
+            "parameters": best.params.to_dict(), **info}
+
+
+def run_limit(analysis, params, name: str, *, cl: float = 0.9, one_sided: bool | None = None, method: str = "profile",
+              info: dict | None = None, n_toys: int = 2000, fc_points: int = 101) -> dict:
+    """A limit on ``name`` at ``cl``: a one-sided upper limit when the parameter
+    cannot be negative (or ``one_sided=True``), else a two-sided interval.
+
+    ``upper_limit`` is the upper end in both cases (``interval[1]``); keys are
+    the same for both kinds (``interval_kind`` says which)."""
+    from .infer import check_names, upper_limit
+
+    check_names([name])
+    cl = check_cl(cl)
+    one_sided = (not is_signed(name)) if one_sided is None else bool(one_sided)
+    if not one_sided or method == "fc":
+        res = run_fit(analysis, params, name, cl=cl, method=method, info=info, n_toys=n_toys, fc_points=fc_points)
+        res["interval_kind"] = "two-sided" if not one_sided else "feldman-cousins (unified: two-sided or upper limit)"
+        res["upper_limit"] = res["interval"][1]
+        return res
+    r = upper_limit(analysis, params, name, cl=cl)
+    from .parameters import PARAMETERS
+
+    low = PARAMETERS[name].lower
+    return {**_interval_keys(name, r["best_fit"], low, r["upper_limit"], cl, kind="one-sided upper limit",
+                             level=r["delta_chi2_level"], method="profile likelihood", chi2_min=r["chi2_min"],
+                             extra={"converged": True}),
+            "hessian_error": undefined("not computed for a one-sided limit"),
+            "upper_limit": _bound(r["upper_limit"], "high", name), **dict(info or {})}
+
+
+# --------------------------------------------------------------------------- predict
+
+CHANNEL_LABELS = {"nuclear": "CEvNS (nuclear recoils)", "electron": "ν–e elastic scattering (electron recoils)"}
+
+
+def _spectrum(experiment, det_index: int, spec_det: dict, by_channel: dict) -> dict:
+    """The binned expected counts of one detector, bin edges in the unit the file uses."""
+    import numpy as np
+
+    from . import units
+    from .experiment.detectors import declared_bins
+
+    n = int(np.asarray(experiment.bin_mask[det_index]).sum())
+    try:
+        bins = declared_bins(spec_det, "detector")
+        edges, unit = bins["edges"], bins["unit"]
+    except Exception:  # noqa: BLE001 - schema-1 detectors with explicit bin edges: fall back on the arrays
+        edges, unit = [], ""
+    if len(edges) != n + 1:
+        lo = np.asarray(experiment.bin_lo[det_index, :n]) / units.eV
+        edges, unit = [*lo.tolist(), float(np.asarray(experiment.bin_hi[det_index, n - 1]) / units.eV)], "eV"
+    counts = {ch: np.asarray(c[det_index, :n], dtype=float).tolist() for ch, c in by_channel.items()}
+    return {"unit": unit, "edges": [float(e) for e in edges], "counts": counts}
+
+
+def predict_counts(name: str, *, overrides: dict | None = None, flux_normalisation: str | None = None,
+                   spectrum: bool = False) -> dict:
+    """Expected counts of an experiment file (name or path) per detector and
+    channel, in events, at the nominal parameters with ``overrides``; the
+    totals with each available reactor flux normalisation beside."""
+    import jax
+    import numpy as np
+
+    from .experiment import detector_threshold, load_experiment, read_experiment_spec
+    from .parameters import make_params
+    from .rates import expected_counts_by_channel
+
+    spec = read_experiment_spec(name)
+    source = spec["source"]
+    if source["type"] == "reactor":
+        chosen = flux_normalisation or source["normalisation"]
+        modes = [chosen] + [m for m in ("total_flux", "thermal_power") if m != chosen]
+    else:  # tabulated, pion_dar: the source block fixes its normalisation
+        if flux_normalisation is not None:
+            raise ValueError(f"--flux-normalisation applies to reactor sources; {spec['name']!r} has a "
+                             f"{source['type']} source")
+        modes = [None]
+    totals: dict[str, float] = {}
+    result = None
+    for mode in modes:
+        if mode == "total_flux" and "total_flux_cm2_s" not in source:
+            if mode == flux_normalisation:
+                raise ValueError(f"--flux-normalisation total_flux: experiment {spec['name']!r} has no "
+                                 "source.total_flux_cm2_s; use thermal_power")
+            continue
+        experiment = load_experiment(name, flux_normalisation=mode)
+        params = make_params(experiment.nominal(), **dict(overrides or {}))
+        raw = jax.device_get(expected_counts_by_channel(params, experiment))
+        by_channel = {ch: np.asarray(raw[ch]) for ch in ("nuclear", "electron") if ch in raw}
+        total = float(sum(v.sum() for v in by_channel.values()))
+        label = mode or source.get("normalisation", source["type"])
+        totals[label] = total
+        if result is not None:
+            continue
+        detectors = []
+        for i, (det_name, det) in enumerate(zip(experiment.detector_names, spec["detectors"])):
+            threshold, unit = detector_threshold(det)
+            entry = {"name": det_name, "threshold": threshold, "threshold_unit": unit,
+                     "exposure_kg_day": det["exposure_kg_day"],
+                     "counts": float(sum(v[i].sum() for v in by_channel.values())),
+                     "counts_by_channel": {ch: float(v[i].sum()) for ch, v in by_channel.items()}}
+            if spectrum:
+                entry["spectrum"] = _spectrum(experiment, i, det, by_channel)
+            detectors.append(entry)
+        result = {
+            "experiment": experiment.name, "result": "expected", "unit": "events",
+            "flux_normalisation": label, "channels": {ch: CHANNEL_LABELS[ch] for ch in by_channel},
+            "total": total, "total_by_channel": {ch: float(v.sum()) for ch, v in by_channel.items()},
+            "detectors": detectors, "parameters": params.to_dict(),
+        }
+    result["total_by_flux_normalisation"] = totals
+    return result
+
+
+def predict_data_set(name: str, *, overrides: dict | None = None) -> dict:
+    """Expected events of a data-release analysis (COHERENT): CEvNS at nominal
+    nuisances in the analysis region, beside the backgrounds and the published
+    Standard-Model prediction."""
+    import numpy as np
+
+    from .analyses.registry import load_analysis
+    from .parameters import make_params
+
+    part = load_analysis(name)
+    a = part.analysis
+    params = make_params(part.nominal, **dict(overrides or {}))
+    components = {k: float(np.sum(v)) for k, v in a.components(a.precompute(params), a.nominal_nuisances()).items()}
+    d = a.describe()
+    return {"experiment": name, "result": "expected", "unit": "events", "title": d.get("experiment"),
+            "analysis": d.get("analysis"), "region": d.get("region"), "total": float(a.predicted_cevns(params)),
+            "total_by_channel": {"nuclear": float(a.predicted_cevns(params))}, "components": components,
+            "published_sm_prediction": d.get("published_sm_prediction"), "model": d.get("model"),
+            "parameters": params.to_dict()}

@@ -19,7 +19,8 @@ def _unit(name: str) -> str:
 
 def _label(result: dict) -> str:
     """'expected (Asimov)' or 'observed', with the experiment(s) and analysis."""
-    kind = "expected sensitivity (Asimov data)" if result.get("result") == "expected" else "observed data"
+    kind = {"expected": "expected sensitivity (Asimov data)", "observed": "observed data"}.get(result.get("result"),
+                                                                                              result.get("result"))
     return f"{result.get('experiment', '?')} ({result.get('analysis', '?')}; {kind})"
 
 

@@ -37,7 +37,7 @@ def is_signed(name: str) -> bool:
 def check_cl(cl: float, option: str = "--cl") -> float:
     """A confidence level strictly between 0 and 1."""
     if not (isinstance(cl, (int, float)) and math.isfinite(cl) and 0.0 < cl < 1.0):
-        raise ValueError(f"{option}: confidence level must be between 0 and 1 (exclusive), got {cl!r}; e.g. {option} 0.9")
+        raise ValueError(f"{option}: confidence level must be in (0, 1), got {cl!r}; e.g. {option} 0.9")
     return float(cl)
 
 
@@ -46,8 +46,10 @@ def analysis_info(parts) -> dict:
     infos = [p.info() for p in parts]
     if len(infos) == 1:
         return {**infos[0], "parts": infos}
-    return {"experiment": " + ".join(i["experiment"] for i in infos), "analysis": "combined",
-            "result": "expected" if any(i["result"] == "expected" for i in infos) else "observed", "parts": infos}
+    kinds = {i["result"] for i in infos}
+    result = kinds.pop() if len(kinds) == 1 else "mixed (observed data and expected Asimov data)"
+    return {"experiment": " + ".join(i["experiment"] for i in infos), "analysis": "combined", "result": result,
+            "parts": infos}
 
 
 def _finite_or_undefined(value, reason: str):
@@ -123,7 +125,8 @@ def run_fit(analysis, params, name: str, *, cl: float = ONE_SIGMA, method: str =
     return {**_interval_keys(name, iv.best_fit, iv.low, iv.high, cl, kind="two-sided", level=iv.level,
                              method="profile likelihood", chi2_min=iv.chi2_min, hessian=iv.hessian_error,
                              extra={"converged": bool(best.converged)}),
-            "predicted_at_best_fit": float(analysis.predicted(best.params)) if hasattr(analysis, "predicted") else None,
+            "predicted_at_best_fit": (float(analysis.predicted(best.params)) if hasattr(analysis, "predicted") else
+                                      undefined("this analysis has no single predicted count")),
             "parameters": best.params.to_dict(), **info}
 
 

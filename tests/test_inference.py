@@ -36,7 +36,7 @@ def test_fit_sin2_theta_w_reproduces_seed(capsys):
     out = run_cli(capsys, "fit", "sin2_theta_w")
     assert out["parameter"] == "sin2_theta_w"
     assert out["best_fit"] == pytest.approx(SEED_SIN2, abs=0.005)
-    low, high = out["interval_68"]
+    low, high = out["interval"]
     assert low < out["best_fit"] < high
     assert 0.5 * (high - low) == pytest.approx(SEED_SIN2_ERR, abs=0.006)
     assert out["hessian_error"] == pytest.approx(SEED_SIN2_ERR, abs=0.006)

@@ -27,7 +27,7 @@ def test_results_have_the_documented_keys_and_figures(reproduced):
     for key in ("sm_prediction", "sin2_theta_w", "mu_nu_limit", "nsi", "exclusions", "posteriors", "conus_sensitivity",
                 "settings", "summary", "steps", "figures"):
         assert key in results, key
-    assert {"best_fit", "interval_68"} <= set(results["sin2_theta_w"])
+    assert {"best_fit", "interval"} <= set(results["sin2_theta_w"])
     assert results["settings"]["mode"] == "quick"
     names = {Path(f).name for f in results["figures"]}
     for stem in ("sin2_theta_w", "sin2_theta_w_running", "mu_nu", "nsi", "run5_mu_nu_spectra",
@@ -44,7 +44,7 @@ def test_values_agree_with_the_individual_commands(capsys, reproduced):
     assert cli_json(capsys, "predict")["total"] == results["sm_prediction"]["total"]
     fit = cli_json(capsys, "fit", "sin2_theta_w")
     assert fit["best_fit"] == results["sin2_theta_w"]["best_fit"]
-    assert fit["interval_68"] == results["sin2_theta_w"]["interval_68"]
+    assert fit["interval"] == results["sin2_theta_w"]["interval"]
     assert cli_json(capsys, "limit", "mu_nu", "--cl", "0.9")["upper_limit"] == results["mu_nu_limit"]["upper_limit"]
     n = str(results["settings"]["masses"])
     excl = cli_json(capsys, "exclusion", "scalar", "--masses", "1e-3", "1e4", n)

@@ -69,8 +69,8 @@ def _check_counting_inputs(measured, sigma_alpha) -> None:
     import math
 
     if measured is not None and not (math.isfinite(measured) and 0 < measured <= MEASURED_MAX):
-        raise ValueError(f"--measured: {measured:g} is outside (0, {MEASURED_MAX:g}] events; give the measured count "
-                         "of the counting analysis, e.g. --measured 395")
+        raise ValueError(f"--measured: measured count must be a positive number up to {MEASURED_MAX:g} events, got "
+                         f"{measured:g}; e.g. --measured 395")
     if sigma_alpha is not None and not (math.isfinite(sigma_alpha) and 0 < sigma_alpha <= SIGMA_ALPHA_MAX):
         raise ValueError(f"--sigma-alpha: {sigma_alpha:g} is outside (0, {SIGMA_ALPHA_MAX:g}]; give the relative "
                          "normalisation uncertainty, e.g. --sigma-alpha 0.29")

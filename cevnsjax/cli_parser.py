@@ -11,6 +11,8 @@ def _parse_param(text: str) -> tuple[str, float]:
     if "=" not in text:
         raise argparse.ArgumentTypeError(f"--param expects NAME=VALUE, got {text!r}")
     name, value = text.split("=", 1)
+    if not name.strip():
+        raise argparse.ArgumentTypeError(f"--param expects NAME=VALUE, got {text!r} (no name)")
     try:
         number = float(value)
     except ValueError:

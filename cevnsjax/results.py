@@ -183,6 +183,31 @@ def _spectrum(experiment, det_index: int, spec_det: dict, by_channel: dict) -> d
     return {"unit": unit, "edges": [float(e) for e in edges], "counts": counts}
 
 
+def experiment_error_in(name) -> "contextlib.AbstractContextManager":
+    """Re-raise an experiment error so that its message starts with the
+    experiment file's real path (or the shipped name)."""
+    import contextlib
+
+    from .experiment import ExperimentError, resolve_experiment_path
+
+    @contextlib.contextmanager
+    def wrap():
+        try:
+            yield
+        except ExperimentError as exc:
+            msg = " ".join(str(exc).split())
+            try:
+                where = str(resolve_experiment_path(name))
+            except ExperimentError:
+                raise exc from None
+            if where in msg:
+                raise
+            head, sep, rest = msg.partition(": ")
+            raise ExperimentError(f"{where}: {rest}" if sep and head.endswith(".json") else f"{where}: {msg}") from None
+
+    return wrap()
+
+
 def predict_counts(name: str, *, overrides: dict | None = None, flux_normalisation: str | None = None,
                    spectrum: bool = False) -> dict:
     """Expected counts of an experiment file (name or path) per detector and
@@ -195,7 +220,9 @@ def predict_counts(name: str, *, overrides: dict | None = None, flux_normalisati
     from .parameters import make_params
     from .rates import expected_counts_by_channel
 
-    spec = read_experiment_spec(name)
+    with experiment_error_in(name):
+        spec = read_experiment_spec(name)
+        first = load_experiment(name, flux_normalisation=flux_normalisation)  # validates the source block too
     source = spec["source"]
     if source["type"] == "reactor":
         chosen = flux_normalisation or source["normalisation"]
@@ -213,7 +240,7 @@ def predict_counts(name: str, *, overrides: dict | None = None, flux_normalisati
                 raise ValueError(f"--flux-normalisation total_flux: experiment {spec['name']!r} has no "
                                  "source.total_flux_cm2_s; use thermal_power")
             continue
-        experiment = load_experiment(name, flux_normalisation=mode)
+        experiment = first if mode == flux_normalisation or mode is None else load_experiment(name, flux_normalisation=mode)
         params = make_params(experiment.nominal(), **dict(overrides or {}))
         raw = jax.device_get(expected_counts_by_channel(params, experiment))
         by_channel = {ch: np.asarray(raw[ch]) for ch in ("nuclear", "electron") if ch in raw}

@@ -85,8 +85,6 @@ def load_analysis(name: str, *, physics: dict | None = None, spectra: str | None
     to the ON/OFF analysis; giving one to another analysis is an error.
     ``overrides`` (physics values) set the point at which Asimov spectra are made.
     """
-    from ..experiment import load_experiment, read_experiment_spec
-
     overrides = dict(overrides or {})
     _check_counting_inputs(measured, sigma_alpha)
     if name in coherent_names():
@@ -106,6 +104,14 @@ def load_analysis(name: str, *, physics: dict | None = None, spectra: str | None
             raise ValueError(f"{name}: only the universal vector mediator is available for this data set")
         return LoadedAnalysis(name, load_coherent(name, **kwargs), {})
 
+    from ..results import experiment_error_in
+
+    with experiment_error_in(name):
+        return _load_file_analysis(name, physics, spectra, measured, sigma_alpha, flux_normalisation, overrides)
+
+
+def _load_file_analysis(name, physics, spectra, measured, sigma_alpha, flux_normalisation, overrides) -> LoadedAnalysis:
+    from ..experiment import load_experiment, read_experiment_spec
     from . import SEED_MEASURED, SEED_SIGMA_ALPHA, asimov_spectra, counting_analysis, onoff_analysis, read_spectra
 
     spec = read_experiment_spec(name)

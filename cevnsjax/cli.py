@@ -142,8 +142,9 @@ def main(argv: list[str] | None = None) -> int:
         handlers = {**HANDLERS, "reproduce": lambda a: reproduce(a.out, quick=a.quick, seed=a.seed)}
         outputs.stage()
         result = handlers[args.command](args)
-        text = dumps_strict(result) if getattr(args, "json", False) else None
+        dumps_strict(result)  # every output is strict JSON before anything is committed
         outputs.commit(result)
+        text = dumps_strict(result) if getattr(args, "json", False) else None
     except Exception as exc:  # noqa: BLE001 - user-facing boundary: one line, exit status 2
         if getattr(args, "debug", False):
             raise
@@ -154,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             outputs.cleanup()
     try:
         if text is not None:
-            print(dumps_strict(result) if result.get("out_file") else text)
+            print(text)
         else:
             from .cli_format import print_text
 

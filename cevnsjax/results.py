@@ -150,12 +150,15 @@ def run_limit(analysis, params, name: str, *, cl: float = 0.9, one_sided: bool |
     r = upper_limit(analysis, params, name, cl=cl)
     from .parameters import PARAMETERS
 
-    low = PARAMETERS[name].lower
-    return {**_interval_keys(name, r["best_fit"], low, r["upper_limit"], cl, kind="one-sided upper limit",
-                             level=r["delta_chi2_level"], method="profile likelihood", chi2_min=r["chi2_min"],
-                             extra={"converged": True}),
+    at_best = params.replace(**{name: r["best_fit"]})
+    return {**_interval_keys(name, r["best_fit"], PARAMETERS[name].lower, r["upper_limit"], cl,
+                             kind="one-sided upper limit", level=r["delta_chi2_level"], method="profile likelihood",
+                             chi2_min=r["chi2_min"], extra={"converged": True}),
             "hessian_error": undefined("not computed for a one-sided limit"),
-            "upper_limit": _bound(r["upper_limit"], "high", name), **dict(info or {})}
+            "predicted_at_best_fit": (float(analysis.predicted(at_best)) if hasattr(analysis, "predicted") else
+                                      undefined("this analysis has no single predicted count")),
+            "parameters": at_best.to_dict(), **dict(info or {}),
+            "upper_limit": _bound(r["upper_limit"], "high", name)}
 
 
 # --------------------------------------------------------------------------- predict

@@ -42,14 +42,22 @@ def check_cl(cl: float, option: str = "--cl") -> float:
 
 
 def analysis_info(parts) -> dict:
-    """Experiment(s), analysis kind, and whether the result is observed or expected (Asimov)."""
+    """Experiment(s), analysis kind, whether the result is observed or expected
+    (Asimov), the counting inputs where there is one counting analysis, and
+    each part's own description. The keys are the same for one experiment and
+    for several."""
     infos = [p.info() for p in parts]
-    if len(infos) == 1:
-        return {**infos[0], "parts": infos}
     kinds = {i["result"] for i in infos}
-    result = kinds.pop() if len(kinds) == 1 else "mixed (observed data and expected Asimov data)"
-    return {"experiment": " + ".join(i["experiment"] for i in infos), "analysis": "combined", "result": result,
-            "parts": infos}
+    one = infos[0] if len(infos) == 1 else {}
+    return {
+        "experiment": " + ".join(i["experiment"] for i in infos),
+        "analysis": one.get("analysis", "combined"),
+        "result": kinds.pop() if len(kinds) == 1 else "mixed (observed data and expected Asimov data)",
+        "data": one.get("data", "measured count" if "measured" in one else undefined("several experiments; see parts")),
+        "measured": one.get("measured", undefined("not a single counting analysis; see parts")),
+        "sigma_alpha": one.get("sigma_alpha", undefined("not a single counting analysis; see parts")),
+        "parts": infos,
+    }
 
 
 def _finite_or_undefined(value, reason: str):

@@ -25,11 +25,11 @@ from .io import OutputError, atomic_write_text, dumps_strict, prepare_output
 SAMPLE_FILES = ("posterior.nc", "corner.png", "corner.pdf")
 
 
-def _plot_files(command: str, plot: str) -> list[Path]:
+def _plot_files(command: str, plot: str, parameter: str | None = None) -> list[Path]:
     """Every file ``--plot FILE`` makes: FILE as .png and .pdf, and the twins some verbs add."""
     base = Path(plot)
     stems = [base.stem]
-    if command == "fit":
+    if command == "fit" and parameter == "sin2_theta_w":
         stems.append(base.stem + "_running")
     if command == "limit":
         stems.append(base.stem + "_spectra")
@@ -55,7 +55,7 @@ class _Outputs:
         if plot:
             if Path(plot).suffix.lower() not in ("", ".png", ".pdf"):
                 raise OutputError(f"--plot {plot}: give a .png file name (a .pdf twin is written beside it)")
-            for path in _plot_files(command, plot):
+            for path in _plot_files(command, plot, getattr(args, "parameter", None)):
                 prepare_output(path, force=force)
         out = getattr(args, "out", None)
         if out and command == "sample":

@@ -264,6 +264,7 @@ def predict_counts(name: str, *, overrides: dict | None = None, flux_normalisati
         for i, (det_name, det) in enumerate(zip(experiment.detector_names, spec["detectors"])):
             threshold, unit = detector_threshold(det)
             entry = {"name": det_name, "threshold": threshold, "threshold_unit": unit,
+                     **({"threshold_eVee": det["threshold_eVee"]} if "threshold_eVee" in det else {}),
                      "exposure_kg_day": det["exposure_kg_day"],
                      "counts": float(sum(v[i].sum() for v in by_channel.values())),
                      "counts_by_channel": {ch: float(v[i].sum()) for ch, v in by_channel.items()}}

@@ -48,8 +48,10 @@ class _Outputs:
         if command == "reproduce":
             out = prepare_output(args.out, kind="dir", force=force)
             if (out / "results.json").exists() and not force:
-                raise OutputError(f"{args.out}: holds the results of an earlier run (results.json); pass --force to "
-                                  "overwrite them, or choose another folder")
+                raise OutputError(
+                    f"{args.out}: holds the results of an earlier run (results.json); pass --force to "
+                    "overwrite them, or choose another folder"
+                )
             return
         plot = getattr(args, "plot", None)
         if plot:
@@ -145,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         dumps_strict(result)  # every output is strict JSON before anything is committed
         outputs.commit(result)
         text = dumps_strict(result) if getattr(args, "json", False) else None
-    except Exception as exc:  # noqa: BLE001 - user-facing boundary: one line, exit status 2
+    except Exception as exc:  # user-facing boundary: one line, exit status 2
         if getattr(args, "debug", False):
             raise
         print(f"cevnsjax {args.command}: error: {_one_line_error(exc)}", file=sys.stderr)
@@ -184,8 +186,10 @@ def _one_line_error(exc: BaseException) -> str:
     if isinstance(exc, (FloatingPointError, OverflowError, ZeroDivisionError, ArithmeticError)):
         return f"numerical failure ({type(exc).__name__}: {message}); check the input values for extreme numbers"
     if type(exc).__name__ in ("EquinoxRuntimeError", "XlaRuntimeError", "JaxRuntimeError"):
-        return (f"numerical failure in the solver ({message.split('.')[0][:200]}); check the input values for extreme "
-                "numbers (--debug shows the traceback)")
+        return (
+            f"numerical failure in the solver ({message.split('.')[0][:200]}); check the input values for extreme "
+            "numbers (--debug shows the traceback)"
+        )
     return f"{type(exc).__name__}: {message} (run again with --debug for the traceback)"
 
 

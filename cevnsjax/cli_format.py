@@ -19,8 +19,9 @@ def _unit(name: str) -> str:
 
 def _label(result: dict) -> str:
     """'expected (Asimov)' or 'observed', with the experiment(s) and analysis."""
-    kind = {"expected": "expected sensitivity (Asimov data)", "observed": "observed data"}.get(result.get("result"),
-                                                                                              result.get("result"))
+    kind = {"expected": "expected sensitivity (Asimov data)", "observed": "observed data"}.get(
+        result.get("result"), result.get("result")
+    )
     return f"{result.get('experiment', '?')} ({result.get('analysis', '?')}; {kind})"
 
 
@@ -33,7 +34,9 @@ def print_predict(result: dict) -> None:
         return
     if "components" in result:
         pub = result.get("published_sm_prediction") or {}
-        print(f"experiment: {result['experiment']}   ({result['title']}; {result['analysis']}, region {result['region']})")
+        print(
+            f"experiment: {result['experiment']}   ({result['title']}; {result['analysis']}, region {result['region']})"
+        )
         print(f"  CEvNS (expected, Standard Model unless --param says otherwise): {result['total']:.2f} events")
         for k, v in result["components"].items():
             if k != "cevns":
@@ -42,18 +45,25 @@ def print_predict(result: dict) -> None:
             print(f"  published SM prediction: {pub['value']} ± {pub['uncertainty']} events ({pub['source']})")
         return
     channels = list(result["channels"])
-    print(f"experiment: {result['experiment']}   expected counts [events], flux normalisation: "
-          f"{result['flux_normalisation']}")
+    print(
+        f"experiment: {result['experiment']}   expected counts [events], flux normalisation: "
+        f"{result['flux_normalisation']}"
+    )
     for ch in channels:
         print(f"  {ch}: {result['channels'][ch]}")
-    head = f"{'detector':<16}{'threshold':>16}{'exposure [kg d]':>17}" + "".join(f"{ch + ' [events]':>20}" for ch in channels)
+    head = f"{'detector':<16}{'threshold':>16}{'exposure [kg d]':>17}" + "".join(
+        f"{ch + ' [events]':>20}" for ch in channels
+    )
     print(head + f"{'total [events]':>16}")
     for d in result["detectors"]:
         thr = f"{d['threshold']:g} {d['threshold_unit']}"
         by = "".join(f"{d['counts_by_channel'][ch]:>20.2f}" for ch in channels)
         print(f"{d['name']:<16}{thr:>16}{d['exposure_kg_day']:>17.2f}{by}{d['counts']:>16.2f}")
     by = "".join(f"{result['total_by_channel'][ch]:>20.2f}" for ch in channels)
-    print(f"{'total':<16}{'':>16}{sum(d['exposure_kg_day'] for d in result['detectors']):>17.2f}{by}{result['total']:>16.2f}")
+    print(
+        f"{'total':<16}{'':>16}{sum(d['exposure_kg_day'] for d in result['detectors']):>17.2f}{by}"
+        f"{result['total']:>16.2f}"
+    )
     for mode, total in result["total_by_flux_normalisation"].items():
         print(f"  total with {mode} normalisation: {total:.2f} events")
     for d in result["detectors"]:
@@ -62,8 +72,10 @@ def print_predict(result: dict) -> None:
             print(f"spectrum of {d['name']} [events per bin], bins in {s['unit']}:")
             print(f"  {'from':>12}{'to':>12}" + "".join(f"{ch:>14}" for ch in s["counts"]))
             for i in range(len(s["edges"]) - 1):
-                print(f"  {s['edges'][i]:>12.5g}{s['edges'][i + 1]:>12.5g}"
-                      + "".join(f"{s['counts'][ch][i]:>14.4g}" for ch in s["counts"]))
+                print(
+                    f"  {s['edges'][i]:>12.5g}{s['edges'][i + 1]:>12.5g}"
+                    + "".join(f"{s['counts'][ch][i]:>14.4g}" for ch in s["counts"])
+                )
     print("parameters: " + ", ".join(f"{k}={v:g}" for k, v in result["parameters"].items()))
 
 
@@ -72,37 +84,56 @@ def _print_interval(result: dict) -> None:
     lo, hi = result["interval"]
     cl = f"{100 * result['cl']:.4g} % CL"
     if result["interval_kind"] == "one-sided upper limit":
-        print(f"{name} < {_num(hi, '.4g')}{u} at {cl}, {result['method']} (Δχ² = {_num(result['delta_chi2_level'], '.3f')}; "
-              f"best fit {_num(result['best_fit'], '.4g')}{u})")
+        print(
+            f"{name} < {_num(hi, '.4g')}{u} at {cl}, {result['method']} "
+            f"(Δχ² = {_num(result['delta_chi2_level'], '.3f')}; "
+            f"best fit {_num(result['best_fit'], '.4g')}{u})"
+        )
     else:
         lo_s = _num(lo) if isinstance(lo, (int, float)) else "range end"
         hi_s = _num(hi) if isinstance(hi, (int, float)) else "range end"
-        print(f"{name}: best fit {_num(result['best_fit'])}{u}, {cl} two-sided interval [{lo_s}, {hi_s}]{u} "
-              f"({result['method']}; Δχ² = {_num(result['delta_chi2_level'], '.3g')}), parabolic error "
-              f"± {_num(result['hessian_error'], '.3g')}{u}, χ²_min = {_num(result['chi2_min'], '.4g')}")
+        print(
+            f"{name}: best fit {_num(result['best_fit'])}{u}, {cl} two-sided interval [{lo_s}, {hi_s}]{u} "
+            f"({result['method']}; Δχ² = {_num(result['delta_chi2_level'], '.3g')}), parabolic error "
+            f"± {_num(result['hessian_error'], '.3g')}{u}, χ²_min = {_num(result['chi2_min'], '.4g')}"
+        )
     print(f"  {_label(result)}")
 
 
 def print_sample(result: dict) -> None:
     s = result["settings"]
-    fmt = (lambda v: "nan" if v is None else f"{v:.4g}")
-    print(f"posterior ({s['sampler']}, {s['chains']} chains × {s['samples']} draws after {s['warmup']} warm-up, "
-          f"seed {s['seed']}, {s['chain_method']}); divergences: {result['divergences']}; {_label(result)}")
-    print(f"{'parameter':<20}{'mean':>11}{'median':>11}{'68 % HDI':>24}{'90 % HDI':>24}{'upper 90 %':>12}{'R-hat':>8}{'ESS':>8}")
+    def fmt(v):
+        return "nan" if v is None else f"{v:.4g}"
+
+    print(
+        f"posterior ({s['sampler']}, {s['chains']} chains × {s['samples']} draws after {s['warmup']} warm-up, "
+        f"seed {s['seed']}, {s['chain_method']}); divergences: {result['divergences']}; {_label(result)}"
+    )
+    print(
+        f"{'parameter':<20}{'mean':>11}{'median':>11}{'68 % HDI':>24}{'90 % HDI':>24}{'upper 90 %':>12}"
+        f"{'R-hat':>8}{'ESS':>8}"
+    )
     for name, e in result["parameters"].items():
         hdi = [f"[{fmt(e[k][0])}, {fmt(e[k][1])}]" for k in ("hdi_68", "hdi_90")]
-        print(f"{name + (' (nuis.)' if e.get('nuisance') else ''):<20}{fmt(e['mean']):>11}{fmt(e['median']):>11}{hdi[0]:>24}"
-              f"{hdi[1]:>24}{fmt(e['upper_90']) if 'upper_90' in e else '':>12}{fmt(e['r_hat']):>8}{e['ess_bulk']:>8.0f}")
+        print(
+            f"{name + (' (nuis.)' if e.get('nuisance') else ''):<20}{fmt(e['mean']):>11}{fmt(e['median']):>11}"
+            f"{hdi[0]:>24}"
+            f"{hdi[1]:>24}{fmt(e['upper_90']) if 'upper_90' in e else '':>12}{fmt(e['r_hat']):>8}{e['ess_bulk']:>8.0f}"
+        )
     for name, prior in s["priors"].items():
         print(f"  prior {name}: {prior}{_unit(name)}")
     pp = result["posterior_predictive"]
     lo, hi = pp["replicated_interval_90"]
-    print(f"  posterior predictive ({pp['statistic']}): 90 % interval [{lo:.0f}, {hi:.0f}] events, observed "
-          f"{pp['measured']:g} events, P(replicated ≥ observed) = {pp['p_value']:.2f}")
+    print(
+        f"  posterior predictive ({pp['statistic']}): 90 % interval [{lo:.0f}, {hi:.0f}] events, observed "
+        f"{pp['measured']:g} events, P(replicated ≥ observed) = {pp['p_value']:.2f}"
+    )
     if "evidence" in result:
         ev = result["evidence"]
-        print(f"  log evidence ln Z = {ev['log_evidence']:.3f} ± {ev['log_evidence_error']:.3f} "
-              f"({ev['likelihood_evaluations']:,} likelihood evaluations)")
+        print(
+            f"  log evidence ln Z = {ev['log_evidence']:.3f} ± {ev['log_evidence_error']:.3f} "
+            f"({ev['likelihood_evaluations']:,} likelihood evaluations)"
+        )
     if "nsi_band_masses" in result:
         m = result["nsi_band_masses"]
         print(f"  NSI band masses: Standard-Model band {m['sm']:.3f}, flipped-sign band {m['flipped']:.3f}")
@@ -121,16 +152,23 @@ def print_text(command: str, result: dict) -> None:
     elif command in ("fit", "limit"):
         _print_interval(result)
     elif command == "scan":
-        print(f"scan {result['parameter_x']} × {result['parameter_y']}: {len(result['x'])} × {len(result['y'])} points, "
-              f"χ²_min on grid {result['chi2_min_on_grid']:.4g}; {_label(result)}")
+        print(
+            f"scan {result['parameter_x']} × {result['parameter_y']}: {len(result['x'])} × {len(result['y'])} points, "
+            f"χ²_min on grid {result['chi2_min_on_grid']:.4g}; {_label(result)}"
+        )
         for c in result["contours"]:
-            print(f"  {100 * c['cl']:.2f} % CL (Δχ² = {c['delta_chi2_level']:.3f}, 2 dof): {len(c['lines'])} contour line(s)")
+            print(
+                f"  {100 * c['cl']:.2f} % CL (Δχ² = {c['delta_chi2_level']:.3f}, 2 dof): "
+                f"{len(c['lines'])} contour line(s)"
+            )
     elif command == "sample":
         print_sample(result)
     elif command == "exclusion":
-        print(f"{result['model']}: {100 * result['cl']:g} % CL coupling limits, {_label(result)}, "
-              f"{result['forward_evaluations']:,} forward evaluations")
-        for m, g, isl in zip(result["masses_MeV"], result["coupling_limits"], result["allowed_islands"]):
+        print(
+            f"{result['model']}: {100 * result['cl']:g} % CL coupling limits, {_label(result)}, "
+            f"{result['forward_evaluations']:,} forward evaluations"
+        )
+        for m, g, isl in zip(result["masses_MeV"], result["coupling_limits"], result["allowed_islands"], strict=True):
             extra = "" if not isl else "   allowed again in " + ", ".join(f"[{a:.3g}, {b:.3g}]" for a, b in isl)
             print(f"  m = {m:10.4g} MeV   g < {_num(g, '.4g')}{extra}")
     for path in result.get("plots", []):

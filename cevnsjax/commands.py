@@ -35,7 +35,7 @@ def _setup(args, physics=None):
 def predict(args) -> dict:
     """Expected counts of each ``--experiment`` (per detector and channel; ``--spectrum`` adds the bins)."""
     from .analyses.registry import coherent_names
-    from .results import predict_counts, predict_data_set
+    from .prediction import predict_counts, predict_data_set
 
     overrides = dict(args.param)
     names = _experiments(args)
@@ -185,8 +185,9 @@ def scan(args) -> dict:
     import numpy as np
 
     from . import plots
-    from .infer import check_names, check_scan_range, contour_lines, delta_chi2_level, grid_scan
+    from .infer import check_names, check_scan_range
     from .parameters import ParameterError
+    from .results import run_scan
 
     check_names([args.parameter_x, args.parameter_y])
     if args.parameter_x == args.parameter_y:
@@ -207,18 +208,10 @@ def scan(args) -> dict:
     check_scan_range(args.parameter_y, y0, y1)
     experiment, params, analysis = _setup(args)
     xs, ys = np.linspace(x0, x1, args.points), np.linspace(y0, y1, args.points)
-    chi2 = grid_scan(analysis, params, args.parameter_x, xs, args.parameter_y, ys)
-    dchi2 = chi2 - chi2.min()
-    contours = {}
-    for cl in args.cl:
-        level = delta_chi2_level(cl, 2)
-        contours[level] = (cl, contour_lines(xs, ys, dchi2, level))
-    result = {
-        "parameter_x": args.parameter_x, "parameter_y": args.parameter_y, "x": xs.tolist(), "y": ys.tolist(),
-        "delta_chi2": dchi2.tolist(), "chi2_min_on_grid": float(chi2.min()), **_analysis_info(args, analysis),
-        "contours": [{"cl": cl, "delta_chi2_level": level, "lines": [line.tolist() for line in lines]}
-                     for level, (cl, lines) in contours.items()],
-    }
+    result = run_scan(analysis, params, args.parameter_x, xs, args.parameter_y, ys, cls=args.cl,
+                      info=_analysis_info(args, analysis))
+    dchi2 = np.asarray(result["delta_chi2"])
+    contours = {c["delta_chi2_level"]: (c["cl"], [np.asarray(line) for line in c["lines"]]) for c in result["contours"]}
     if args.plot:
         points, lines = [], []
         if {args.parameter_x, args.parameter_y} == {"eps_ee_uV", "eps_ee_dV"}:

@@ -1,11 +1,12 @@
 """The analyses behind the command line as library functions returning plain
 result dicts (JSON-able, stable keys whatever the options).
 
-* :func:`predict_counts` — expected counts per detector, split by channel
+* :func:`predict_counts` (from :mod:`.prediction`) — expected counts per detector, split by channel
   (CEvNS on nuclei, elastic scattering on electrons), optionally the binned
   spectrum; :func:`predict_data_set` for a data-release analysis (COHERENT);
 * :func:`run_fit` — best fit and interval of one parameter (profile
   likelihood, or Feldman–Cousins for a counting analysis);
+* :func:`run_scan` — Δχ² on a grid of two parameters, with contours;
 * :func:`run_limit` — a limit: one-sided upper limit for a parameter that
   cannot be negative, a two-sided interval for a signed one (``q_nu``, NSI
   ε, charge radii) unless ``one_sided=True``.
@@ -79,8 +80,12 @@ def _bound(value, which: str, name: str):
 def _interval_keys(name, best_fit, low, high, cl, *, kind, level, method, chi2_min=None, hessian=None, extra=None):
     """The keys every fit and limit result has, in one place."""
     return {
-        "parameter": name, "method": method, "cl": cl, "interval_kind": kind,
-        "best_fit": float(best_fit), "interval": [_bound(low, "low", name), _bound(high, "high", name)],
+        "parameter": name,
+        "method": method,
+        "cl": cl,
+        "interval_kind": kind,
+        "best_fit": float(best_fit),
+        "interval": [_bound(low, "low", name), _bound(high, "high", name)],
         "delta_chi2_level": level,
         "hessian_error": _finite_or_undefined(hessian, "the χ² curvature is not positive at the best fit"),
         "chi2_min": _finite_or_undefined(chi2_min, "no χ² minimum (Feldman–Cousins uses the toy statistic)"),
@@ -96,8 +101,10 @@ def _fc(analysis, params, name, cl, n_toys, points):
     from .parameters import PARAMETERS
 
     if not hasattr(analysis, "measured") or not hasattr(analysis, "sigma_alpha"):
-        raise ValueError("--method fc: Feldman–Cousins intervals are available for the counting analysis only "
-                         "(e.g. --experiment conus-plus); use --method profile")
+        raise ValueError(
+            "--method fc: Feldman–Cousins intervals are available for the counting analysis only "
+            "(e.g. --experiment conus-plus); use --method profile"
+        )
     spec = PARAMETERS[name]
     lo, hi = spec.lower, spec.upper
     if name == "mu_nu":
@@ -108,12 +115,30 @@ def _fc(analysis, params, name, cl, n_toys, points):
     res = feldman_cousins(analysis, params, name, values, cls=(cl,), n_toys=int(n_toys))
     low, high = res.intervals[cl]
     best = float(values[int(np.argmin(res.t_observed))])
-    return best, low, high, {"n_toys_per_point": res.n_toys, "grid": [float(values[0]), float(values[-1]), values.size],
-                             "open_ends": list(res.open_ends[cl]), "wilks_interval": list(res.wilks_intervals[cl])}
+    return (
+        best,
+        low,
+        high,
+        {
+            "n_toys_per_point": res.n_toys,
+            "grid": [float(values[0]), float(values[-1]), values.size],
+            "open_ends": list(res.open_ends[cl]),
+            "wilks_interval": list(res.wilks_intervals[cl]),
+        },
+    )
 
 
-def run_fit(analysis, params, name: str, *, cl: float = ONE_SIGMA, method: str = "profile", info: dict | None = None,
-            n_toys: int = 2000, fc_points: int = 101) -> dict:
+def run_fit(
+    analysis,
+    params,
+    name: str,
+    *,
+    cl: float = ONE_SIGMA,
+    method: str = "profile",
+    info: dict | None = None,
+    n_toys: int = 2000,
+    fc_points: int = 101,
+) -> dict:
     """Best fit and two-sided interval of ``name`` at ``cl``; the other physics
     parameters stay at ``params``, the analysis' nuisances are profiled."""
     from .infer import check_names, fit, profile_interval
@@ -125,21 +150,59 @@ def run_fit(analysis, params, name: str, *, cl: float = ONE_SIGMA, method: str =
     info = dict(info or {})
     if method == "fc":
         best, low, high, extra = _fc(analysis, params, name, cl, n_toys, fc_points)
-        return {**_interval_keys(name, best, low, high, cl, kind="two-sided", level=None, method="feldman-cousins",
-                                 extra={"converged": True, "feldman_cousins": extra}),
-                "parameters": params.replace(**{name: best}).to_dict(), **info}
+        return {
+            **_interval_keys(
+                name,
+                best,
+                low,
+                high,
+                cl,
+                kind="two-sided",
+                level=None,
+                method="feldman-cousins",
+                extra={"converged": True, "feldman_cousins": extra},
+            ),
+            "parameters": params.replace(**{name: best}).to_dict(),
+            **info,
+        }
     best = fit(analysis, params, (name,))
     iv = profile_interval(analysis, best, name, cl=cl)
-    return {**_interval_keys(name, iv.best_fit, iv.low, iv.high, cl, kind="two-sided", level=iv.level,
-                             method="profile likelihood", chi2_min=iv.chi2_min, hessian=iv.hessian_error,
-                             extra={"converged": bool(best.converged)}),
-            "predicted_at_best_fit": (float(analysis.predicted(best.params)) if hasattr(analysis, "predicted") else
-                                      undefined("this analysis has no single predicted count")),
-            "parameters": best.params.to_dict(), **info}
+    return {
+        **_interval_keys(
+            name,
+            iv.best_fit,
+            iv.low,
+            iv.high,
+            cl,
+            kind="two-sided",
+            level=iv.level,
+            method="profile likelihood",
+            chi2_min=iv.chi2_min,
+            hessian=iv.hessian_error,
+            extra={"converged": bool(best.converged)},
+        ),
+        "predicted_at_best_fit": (
+            float(analysis.predicted(best.params))
+            if hasattr(analysis, "predicted")
+            else undefined("this analysis has no single predicted count")
+        ),
+        "parameters": best.params.to_dict(),
+        **info,
+    }
 
 
-def run_limit(analysis, params, name: str, *, cl: float = 0.9, one_sided: bool | None = None, method: str = "profile",
-              info: dict | None = None, n_toys: int = 2000, fc_points: int = 101) -> dict:
+def run_limit(
+    analysis,
+    params,
+    name: str,
+    *,
+    cl: float = 0.9,
+    one_sided: bool | None = None,
+    method: str = "profile",
+    info: dict | None = None,
+    n_toys: int = 2000,
+    fc_points: int = 101,
+) -> dict:
     """A limit on ``name`` at ``cl``: a one-sided upper limit when the parameter
     cannot be negative (or ``one_sided=True``), else a two-sided interval.
 
@@ -159,144 +222,68 @@ def run_limit(analysis, params, name: str, *, cl: float = 0.9, one_sided: bool |
     from .parameters import PARAMETERS
 
     at_best = params.replace(**{name: r["best_fit"]})
-    return {**_interval_keys(name, r["best_fit"], PARAMETERS[name].lower, r["upper_limit"], cl,
-                             kind="one-sided upper limit", level=r["delta_chi2_level"], method="profile likelihood",
-                             chi2_min=r["chi2_min"], extra={"converged": True}),
-            "hessian_error": undefined("not computed for a one-sided limit"),
-            "predicted_at_best_fit": (float(analysis.predicted(at_best)) if hasattr(analysis, "predicted") else
-                                      undefined("this analysis has no single predicted count")),
-            "parameters": at_best.to_dict(), **dict(info or {}),
-            "upper_limit": _bound(r["upper_limit"], "high", name)}
+    return {
+        **_interval_keys(
+            name,
+            r["best_fit"],
+            PARAMETERS[name].lower,
+            r["upper_limit"],
+            cl,
+            kind="one-sided upper limit",
+            level=r["delta_chi2_level"],
+            method="profile likelihood",
+            chi2_min=r["chi2_min"],
+            extra={"converged": True},
+        ),
+        "hessian_error": undefined("not computed for a one-sided limit"),
+        "predicted_at_best_fit": (
+            float(analysis.predicted(at_best))
+            if hasattr(analysis, "predicted")
+            else undefined("this analysis has no single predicted count")
+        ),
+        "parameters": at_best.to_dict(),
+        **dict(info or {}),
+        "upper_limit": _bound(r["upper_limit"], "high", name),
+    }
 
 
-# --------------------------------------------------------------------------- predict
-
-CHANNEL_LABELS = {"nuclear": "CEvNS (nuclear recoils)", "electron": "ν–e elastic scattering (electron recoils)"}
-
-
-def _spectrum(experiment, det_index: int, spec_det: dict, by_channel: dict) -> dict:
-    """The binned expected counts of one detector, bin edges in the unit the file uses."""
+def run_scan(
+    analysis, params, x_name: str, xs, y_name: str, ys, *, cls=(ONE_SIGMA, 0.9), info: dict | None = None
+) -> dict:
+    """Δχ² of the analysis on the grid ``xs × ys`` of two parameters (the
+    others at ``params``, nuisances profiled) and its contours at ``cls`` (2 dof)."""
     import numpy as np
 
-    from . import units
-    from .experiment.detectors import declared_bins
+    from .infer import contour_lines, delta_chi2_level, grid_scan
 
-    n = int(np.asarray(experiment.bin_mask[det_index]).sum())
-    try:
-        bins = declared_bins(spec_det, "detector")
-        edges, unit = bins["edges"], bins["unit"]
-    except Exception:  # noqa: BLE001 - schema-1 detectors with explicit bin edges: fall back on the arrays
-        edges, unit = [], ""
-    if len(edges) != n + 1:
-        lo = np.asarray(experiment.bin_lo[det_index, :n]) / units.eV
-        edges, unit = [*lo.tolist(), float(np.asarray(experiment.bin_hi[det_index, n - 1]) / units.eV)], "eV"
-    counts = {ch: np.asarray(c[det_index, :n], dtype=float).tolist() for ch, c in by_channel.items()}
-    return {"unit": unit, "edges": [float(e) for e in edges], "counts": counts}
-
-
-def experiment_error_in(name) -> "contextlib.AbstractContextManager":
-    """Re-raise an experiment error so that its message starts with the
-    experiment file's real path (or the shipped name)."""
-    import contextlib
-
-    from .experiment import ExperimentError, resolve_experiment_path
-
-    @contextlib.contextmanager
-    def wrap():
-        try:
-            yield
-        except ExperimentError as exc:
-            msg = " ".join(str(exc).split())
-            try:
-                where = str(resolve_experiment_path(name))
-            except ExperimentError:
-                raise exc from None
-            if where in msg:
-                raise
-            head, sep, rest = msg.partition(": ")
-            raise ExperimentError(f"{where}: {rest}" if sep and head.endswith(".json") else f"{where}: {msg}") from None
-
-    return wrap()
+    if x_name == y_name:
+        raise ValueError(f"scan needs two different parameters, got {x_name!r} twice")
+    xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+    chi2 = np.asarray(grid_scan(analysis, params, x_name, xs, y_name, ys))
+    dchi2 = chi2 - chi2.min()
+    contours = []
+    for cl in cls:
+        level = delta_chi2_level(check_cl(cl), 2)
+        contours.append(
+            {
+                "cl": cl,
+                "delta_chi2_level": level,
+                "lines": [line.tolist() for line in contour_lines(xs, ys, dchi2, level)],
+            }
+        )
+    return {
+        "parameter_x": x_name,
+        "parameter_y": y_name,
+        "x": xs.tolist(),
+        "y": ys.tolist(),
+        "delta_chi2": dchi2.tolist(),
+        "chi2_min_on_grid": float(chi2.min()),
+        **dict(info or {}),
+        "contours": contours,
+    }
 
 
-def predict_counts(name: str, *, overrides: dict | None = None, flux_normalisation: str | None = None,
-                   spectrum: bool = False) -> dict:
-    """Expected counts of an experiment file (name or path) per detector and
-    channel, in events, at the nominal parameters with ``overrides``; the
-    totals with each available reactor flux normalisation beside."""
-    import jax
-    import numpy as np
+from .prediction import CHANNEL_LABELS, experiment_error_in, predict_counts, predict_data_set  # noqa: E402
 
-    from .experiment import detector_threshold, load_experiment, read_experiment_spec
-    from .parameters import make_params
-    from .rates import expected_counts_by_channel
-
-    with experiment_error_in(name):
-        spec = read_experiment_spec(name)
-        first = load_experiment(name, flux_normalisation=flux_normalisation)  # validates the source block too
-    source = spec["source"]
-    if source["type"] == "reactor":
-        chosen = flux_normalisation or source["normalisation"]
-        modes = [chosen] + [m for m in ("total_flux", "thermal_power") if m != chosen]
-    else:  # tabulated, pion_dar: the source block fixes its normalisation
-        if flux_normalisation is not None:
-            raise ValueError(f"--flux-normalisation applies to reactor sources; {spec['name']!r} has a "
-                             f"{source['type']} source")
-        modes = [None]
-    totals: dict[str, float] = {}
-    result = None
-    for mode in modes:
-        if mode == "total_flux" and "total_flux_cm2_s" not in source:
-            if mode == flux_normalisation:
-                raise ValueError(f"--flux-normalisation total_flux: experiment {spec['name']!r} has no "
-                                 "source.total_flux_cm2_s; use thermal_power")
-            continue
-        experiment = first if mode == flux_normalisation or mode is None else load_experiment(name, flux_normalisation=mode)
-        params = make_params(experiment.nominal(), **dict(overrides or {}))
-        raw = jax.device_get(expected_counts_by_channel(params, experiment))
-        by_channel = {ch: np.asarray(raw[ch]) for ch in ("nuclear", "electron") if ch in raw}
-        total = float(sum(v.sum() for v in by_channel.values()))
-        label = mode or source.get("normalisation", source["type"])
-        totals[label] = total
-        if result is not None:
-            continue
-        detectors = []
-        for i, (det_name, det) in enumerate(zip(experiment.detector_names, spec["detectors"])):
-            threshold, unit = detector_threshold(det)
-            entry = {"name": det_name, "threshold": threshold, "threshold_unit": unit,
-                     **({"threshold_eVee": det["threshold_eVee"]} if "threshold_eVee" in det else {}),
-                     "exposure_kg_day": det["exposure_kg_day"],
-                     "counts": float(sum(v[i].sum() for v in by_channel.values())),
-                     "counts_by_channel": {ch: float(v[i].sum()) for ch, v in by_channel.items()}}
-            if spectrum:
-                entry["spectrum"] = _spectrum(experiment, i, det, by_channel)
-            detectors.append(entry)
-        result = {
-            "experiment": experiment.name, "result": "expected", "unit": "events",
-            "flux_normalisation": label, "channels": {ch: CHANNEL_LABELS[ch] for ch in by_channel},
-            "total": total, "total_by_channel": {ch: float(v.sum()) for ch, v in by_channel.items()},
-            "detectors": detectors, "parameters": params.to_dict(),
-        }
-    result["total_by_flux_normalisation"] = totals
-    return result
-
-
-def predict_data_set(name: str, *, overrides: dict | None = None) -> dict:
-    """Expected events of a data-release analysis (COHERENT): CEvNS at nominal
-    nuisances in the analysis region, beside the backgrounds and the published
-    Standard-Model prediction."""
-    import numpy as np
-
-    from .analyses.registry import load_analysis
-    from .parameters import make_params
-
-    part = load_analysis(name)
-    a = part.analysis
-    params = make_params(part.nominal, **dict(overrides or {}))
-    components = {k: float(np.sum(v)) for k, v in a.components(a.precompute(params), a.nominal_nuisances()).items()}
-    d = a.describe()
-    return {"experiment": name, "result": "expected", "unit": "events", "title": d.get("experiment"),
-            "analysis": d.get("analysis"), "region": d.get("region"), "total": float(a.predicted_cevns(params)),
-            "total_by_channel": {"nuclear": float(a.predicted_cevns(params))}, "components": components,
-            "published_sm_prediction": d.get("published_sm_prediction"), "model": d.get("model"),
-            "parameters": params.to_dict()}
+__all__ = ["CHANNEL_LABELS", "METHODS", "ONE_SIGMA", "analysis_info", "check_cl", "experiment_error_in", "is_signed",
+           "predict_counts", "predict_data_set", "run_fit", "run_limit", "run_scan"]

@@ -35,19 +35,22 @@ def test_console_entry_point_in_a_subprocess(tmp_path):
     """``python -m cevnsjax``: --version, then a user error: exit status 2, one line, no traceback."""
     ok = subprocess.run([sys.executable, "-m", "cevnsjax", "--version"], capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0 and ok.stdout.startswith("cevnsjax ")
-    bad = subprocess.run([sys.executable, "-m", "cevnsjax", "scan", "mu_nu", "mu_nu"], capture_output=True, text=True,
-                         timeout=120)
+    bad = subprocess.run(
+        [sys.executable, "-m", "cevnsjax", "scan", "mu_nu", "mu_nu"], capture_output=True, text=True, timeout=120
+    )
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.count("\n") == 1 and "two different parameters" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_no_import_circle():
     """reproduce composes the library verbs; it never imports the command line."""
-    code = ("import sys, importlib\n"
-            "for m in ('cevnsjax.results', 'cevnsjax.commands', 'cevnsjax.analyses.registry', 'cevnsjax.reproduce'):\n"
-            "    importlib.import_module(m)\n"
-            "assert 'cevnsjax.cli' not in sys.modules, 'reproduce imports the CLI'\n"
-            "import cevnsjax.cli, cevnsjax.cli_format, cevnsjax.cli_parser\n")
+    code = (
+        "import sys, importlib\n"
+        "for m in ('cevnsjax.results', 'cevnsjax.commands', 'cevnsjax.analyses.registry', 'cevnsjax.reproduce'):\n"
+        "    importlib.import_module(m)\n"
+        "assert 'cevnsjax.cli' not in sys.modules, 'reproduce imports the CLI'\n"
+        "import cevnsjax.cli, cevnsjax.cli_format, cevnsjax.cli_parser\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
 

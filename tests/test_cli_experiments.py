@@ -17,7 +17,10 @@ def run_json(capsys, *argv):
     return json.loads(capsys.readouterr().out)
 
 
-def _seed_chi2(n_th, measured=395.0, sigma_alpha=np.sqrt(0.024**2 + 0.113**2 + 0.263**2)):
+SEED_SIGMA_ALPHA = np.sqrt(0.024**2 + 0.113**2 + 0.263**2)  # seed paper Eq. 2
+
+
+def _seed_chi2(n_th, measured=395.0, sigma_alpha=SEED_SIGMA_ALPHA):
     """Seed Eq. 2 with α profiled in closed form: (N − n)² / (N + σ_α² n²)."""
     return (measured - n_th) ** 2 / (measured + sigma_alpha**2 * n_th**2)
 
@@ -55,8 +58,21 @@ def test_fit_and_sample_on_conus_run5_are_labelled_expected(capsys, tmp_path):
     fit = run_json(capsys, "fit", "flux_norm", "--experiment", "conus-run5")
     assert fit["result"] == "expected" and fit["best_fit"] == pytest.approx(1.0, abs=1e-3)
     assert fit["data"].startswith("asimov")
-    out = run_json(capsys, "sample", "flux_norm", "--experiment", "conus-run5", "--chains", "1", "--samples", "40",
-                   "--warmup", "40", "--out", str(tmp_path / "run"))
+    out = run_json(
+        capsys,
+        "sample",
+        "flux_norm",
+        "--experiment",
+        "conus-run5",
+        "--chains",
+        "1",
+        "--samples",
+        "40",
+        "--warmup",
+        "40",
+        "--out",
+        str(tmp_path / "run"),
+    )
     assert out["result"] == "expected" and out["divergences"] == 0
     assert 0.5 < out["parameters"]["flux_norm"]["median"] < 1.5
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["corner.pdf", "corner.png", "posterior.nc"]

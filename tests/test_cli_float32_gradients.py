@@ -30,7 +30,9 @@ def test_mediator_terms_have_finite_float32_gradients(g):
         recoil = jnp.asarray(RECOILS, dtype=jnp.float32)
         for m in MASSES:
             scalar = jax.grad(lambda mm, gg: jnp.sum(scalar_to_weak_ratio(M_GE, Q_GE, gg, mm, recoil)), (0, 1))
-            vector = jax.grad(lambda mm, gg: jnp.sum(vector_mediator_shift(3.0 * 73, gg, mm, 2 * M_GE * recoil)), (0, 1))
+            vector = jax.grad(
+                lambda mm, gg: jnp.sum(vector_mediator_shift(3.0 * 73, gg, mm, 2 * M_GE * recoil)), (0, 1)
+            )
             for grads in (scalar(jnp.float32(m), jnp.float32(g)), vector(jnp.float32(m), jnp.float32(g))):
                 assert all(v.dtype == jnp.float32 for v in grads)
                 assert np.all(np.isfinite(np.asarray(grads))), (m, g, grads)

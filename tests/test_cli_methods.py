@@ -13,6 +13,7 @@ def run_json(capsys, *argv):
     assert main([*argv, "--json"]) == 0, capsys.readouterr().err
     return json.loads(capsys.readouterr().out)
 
+
 def test_feldman_cousins_from_the_command_line(capsys):
     """limit mu_nu --method fc equals the library construction on the same grid."""
     from cevnsjax.infer.neyman import feldman_cousins

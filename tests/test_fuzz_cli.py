@@ -47,12 +47,27 @@ NUMERIC = {
 }
 
 #: (base, field to delete, fragment of the message)
-MISSING = [("conus-plus", f, f.split(".")[-1]) for f in (
-    "name", "target", "source", "detectors", "schema_version", "source.type", "source.distance_m",
-    "detectors.0.name", "detectors.0.exposure_kg_day", "detectors.1.threshold_eVee", "detectors.1.roi_max_eVee",
-    "detectors.2.trigger_efficiency", "detectors.2.resolution", "detectors.0.trigger_efficiency.e50_eVee",
-    "detectors.0.resolution.sigma0_eVee", "source.fission_fractions")] + [
-    ("conus-run5", "background.flat_per_kg_day_keV", "flat_per_kg_day_keV")]
+MISSING = [
+    ("conus-plus", f, f.split(".")[-1])
+    for f in (
+        "name",
+        "target",
+        "source",
+        "detectors",
+        "schema_version",
+        "source.type",
+        "source.distance_m",
+        "detectors.0.name",
+        "detectors.0.exposure_kg_day",
+        "detectors.1.threshold_eVee",
+        "detectors.1.roi_max_eVee",
+        "detectors.2.trigger_efficiency",
+        "detectors.2.resolution",
+        "detectors.0.trigger_efficiency.e50_eVee",
+        "detectors.0.resolution.sigma0_eVee",
+        "source.fission_fractions",
+    )
+] + [("conus-run5", "background.flat_per_kg_day_keV", "flat_per_kg_day_keV")]
 
 #: (base, field, bad value, fragment): unknown names, names that are paths, wrong types and structures
 WRONG = [
@@ -86,12 +101,31 @@ WRONG = [
 ]
 
 #: (base, key whose first occurrence is duplicated in the text, fragment)
-DUPLICATES = [("conus-plus", k, k) for k in ("name", "target", "distance_m", "thermal_power_GW", "exposure_kg_day",
-                                              "threshold_eVee", "quench_k", "form_factor", "sigma0_eVee")]
+DUPLICATES = [
+    ("conus-plus", k, k)
+    for k in (
+        "name",
+        "target",
+        "distance_m",
+        "thermal_power_GW",
+        "exposure_kg_day",
+        "threshold_eVee",
+        "quench_k",
+        "form_factor",
+        "sigma0_eVee",
+    )
+]
 
 #: raw texts that are not experiment files at all
-RAW_TEXTS = [("", "JSON"), ("{", "JSON"), ("[1, 2]", "top level"), ("null", "top level"), ('"conus-plus"', "top level"),
-             ("\x00\x01binary", "JSON"), ('{"schema_version": 1}', "required")]
+RAW_TEXTS = [
+    ("", "JSON"),
+    ("{", "JSON"),
+    ("[1, 2]", "top level"),
+    ("null", "top level"),
+    ('"conus-plus"', "top level"),
+    ("\x00\x01binary", "JSON"),
+    ('{"schema_version": 1}', "required"),
+]
 
 
 def _set(spec, path, value, delete=False):
@@ -177,8 +211,9 @@ def test_malformed_experiment_file(tmp_path, capsys, tripwire, base, op, path, v
             text = _text(spec)
     exp = tmp_path / "experiment.json"
     exp.write_text(text, encoding="utf-8")
-    err = _expect_clean_failure(capsys, ["predict", "--experiment", str(exp), "--json", "--out", str(out / "r.json")],
-                                fragment, out)
+    err = _expect_clean_failure(
+        capsys, ["predict", "--experiment", str(exp), "--json", "--out", str(out / "r.json")], fragment, out
+    )
     assert "experiment.json" in err or "--experiment" in err, err  # the file is named
 
 

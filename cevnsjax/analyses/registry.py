@@ -104,7 +104,7 @@ def load_analysis(name: str, *, physics: dict | None = None, spectra: str | None
             raise ValueError(f"{name}: only the universal vector mediator is available for this data set")
         return LoadedAnalysis(name, load_coherent(name, **kwargs), {})
 
-    from ..results import experiment_error_in
+    from ..prediction import experiment_error_in
 
     with experiment_error_in(name):
         return _load_file_analysis(name, physics, spectra, measured, sigma_alpha, flux_normalisation, overrides)

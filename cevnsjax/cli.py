@@ -178,6 +178,10 @@ def _one_line_error(exc: BaseException) -> str:
     from .parameters import ParameterError
 
     message = " ".join(str(exc).split()) or type(exc).__name__
+    if "EquinoxRuntimeError: " in message:  # a solver's runtime check: keep its own sentence, not the stack
+        message = message.rsplit("EquinoxRuntimeError: ", 1)[1].split(" ---", 1)[0]
+    if len(message) > 300:
+        message = message[:297] + "..."
     if isinstance(exc, (ExperimentError, ParameterError, ValueError, KeyError)):
         return message
     if isinstance(exc, OSError):

@@ -182,3 +182,35 @@ def channel_spectra_plot(bin_lo_eV, bin_hi_eV, components: dict, *, path, title=
             ax.set_title(title)
         ax.legend(fontsize=8)
         return _save(fig, path)
+
+
+def nsi_comparison_plot(eps_u, eps_d, regions, *, path, level: float = 4.605170185988091, cl_text: str = "90 % CL",
+                        title=None, note=None) -> list[str]:
+    """Allowed regions in the (ε^{uV}_ee, ε^{dV}_ee) plane of several data sets
+    (seed paper Fig. 3). ``regions``: ``[(label, delta_chi2, colour, filled), ...]``
+    with ``delta_chi2[i, j]`` at (eps_u[i], eps_d[j]); each region is Δχ² < ``level``
+    (2 degrees of freedom). The legend sits beside the axes, outside the data."""
+    with plt.rc_context(STYLE | {"figure.figsize": (8.2, 5.4)}):
+        fig, ax = plt.subplots(constrained_layout=True)
+        handles = []
+        for label_text, dchi2, colour, filled in regions:
+            z = np.asarray(dchi2).T  # contourf wants [y, x]
+            if filled:
+                ax.contourf(eps_u, eps_d, z, levels=[0.0, level], colors=[colour], alpha=0.35)
+                ax.contour(eps_u, eps_d, z, levels=[level], colors=[colour], linewidths=1.0)
+                handles.append(plt.Rectangle((0, 0), 1, 1, facecolor=colour, alpha=0.35, edgecolor=colour,
+                                             label=f"{label_text}, {cl_text}"))
+            else:
+                ax.contour(eps_u, eps_d, z, levels=[level], colors=[colour], linewidths=2.0)
+                handles.append(plt.Line2D([], [], color=colour, lw=2.0, label=f"{label_text}, {cl_text}"))
+        handles.append(ax.plot([0.0], [0.0], "k*", ms=10, label="Standard Model")[0])
+        ax.set_xlim(eps_u[0], eps_u[-1])
+        ax.set_ylim(eps_d[0], eps_d[-1])
+        ax.set_xlabel(label("eps_ee_uV"))
+        ax.set_ylabel(label("eps_ee_dV"))
+        if title:
+            ax.set_title(title, fontsize=10)
+        ax.legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+        if note:
+            ax.text(1.02, 0.0, note, transform=ax.transAxes, fontsize=7.5, va="bottom", ha="left", wrap=True)
+        return _save(fig, path)

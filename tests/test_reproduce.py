@@ -24,7 +24,7 @@ def cli_json(capsys, *argv):
 
 def test_results_have_the_documented_keys_and_figures(reproduced):
     out, results = reproduced
-    for key in ("sm_prediction", "sin2_theta_w", "mu_nu_limit", "nsi", "exclusions", "posteriors", "conus_sensitivity",
+    for key in ("sm_prediction", "sin2_theta_w", "mu_nu_limit", "nsi", "nsi_coherent", "exclusions", "posteriors", "conus_sensitivity",
                 "settings", "summary", "steps", "figures"):
         assert key in results, key
     assert {"best_fit", "interval"} <= set(results["sin2_theta_w"])
@@ -36,6 +36,12 @@ def test_results_have_the_documented_keys_and_figures(reproduced):
     for f in results["figures"]:
         assert (out / f).stat().st_size > 1000
     assert (out / "posterior_sin2_theta_w").is_dir()
+    # seed Fig. 3 computed: CONUS+ beside COHERENT CsI + LAr (eps_mumu fixed to 0) and their combination
+    assert {"nsi_coherent.png", "nsi_coherent.pdf"} <= names
+    nsi = results["nsi_coherent"]
+    assert nsi["eps_mumu"] == "fixed to 0" and (out / nsi["grid_file"]).stat().st_size > 1000
+    fractions = {k: nsi[k]["allowed_fraction_90"] for k in ("coherent", "conus-plus", "combined")}
+    assert 0 < fractions["combined"] < min(fractions["coherent"], fractions["conus-plus"])
     assert len(results["summary"]) == 6 and all(r["cevnsjax"] is not None for r in results["summary"])
 
 

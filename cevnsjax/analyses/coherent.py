@@ -110,7 +110,7 @@ class CoherentAnalysis(Analysis):
     def nuisances_at(self, pre):
         """ν̂ minimising the χ² at fixed ``pre`` (:meth:`precompute`): optimistix
         BFGS from the centres in units of the constraint widths; differentiable
-        in ``pre`` by the implicit-function rule."""
+        in ``pre`` by the implicit-function rule (see below)."""
         names = self.nuisance_names
         centre = jnp.asarray([n.centre for n in self.nuisances])
         width = jnp.asarray([n.width for n in self.nuisances])
@@ -119,9 +119,18 @@ class CoherentAnalysis(Analysis):
             return self._chi2_pre(args, None, dict(zip(names, centre + width * y, strict=True)))
 
         sol = optx.minimise(
-            fn, optx.BFGS(rtol=1e-8, atol=1e-10), jnp.zeros_like(centre), args=pre, max_steps=500, throw=False
+            fn, optx.BFGS(rtol=1e-8, atol=1e-10), jnp.zeros_like(centre), args=jax.lax.stop_gradient(pre),
+            max_steps=500, throw=False,
         )
-        return dict(zip(names, centre + width * sol.value, strict=True))
+        # Derivatives by the implicit-function rule, written as a Newton step whose value is zero:
+        # dy/dpre = -H^-1 d(grad_y chi2)/dpre at the minimum (H the Hessian in y, held fixed). The
+        # value stays the minimiser's; first and second derivatives of the profile chi2 are exact at
+        # the minimum, and a non-finite Hessian at a far starting point cannot abort a batched fit.
+        y_hat = jax.lax.stop_gradient(sol.value)
+        hess = jax.lax.stop_gradient(jax.hessian(fn)(y_hat, pre))
+        step = jnp.linalg.solve(hess, jax.grad(fn)(y_hat, pre))
+        y = y_hat - (step - jax.lax.stop_gradient(step))
+        return dict(zip(names, centre + width * y, strict=True))
 
     def profile_nuisances(self, params: Params) -> dict:
         return self.nuisances_at(self.precompute(params))

@@ -136,6 +136,7 @@ def recoil_experiment(
         response_nodes=8,
         response_window=7.0,
         nominal_parameters=(),
+        family=(),
     )
 
 

@@ -160,7 +160,7 @@ def load_analyses(names, *, overrides: dict | None = None, **kwargs) -> tuple[An
     nominal: dict = {}
     for part in parts:
         for key, value in part.nominal.items():
-            if key in nominal and nominal[key] != value:
+            if key in nominal and nominal[key] != value and key not in (overrides or {}):
                 raise ValueError(f"experiments disagree on the nominal value of {key!r} ({nominal[key]:g} vs {value:g}); "
                                  f"set it with --param {key}=VALUE")
             nominal[key] = value

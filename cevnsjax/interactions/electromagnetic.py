@@ -7,6 +7,13 @@ charge gains −Z F_p K ⟨r²⟩. Parameters ``r2_nue``, ``r2_numu``, ``r2_nuta
 are in units of 10⁻³² cm²; they are *added* to what the coupling scheme already
 contains (the ``radiative`` scheme includes the Standard-Model radii, the
 ``tree`` scheme none).
+
+Antineutrinos: the parameters are the *neutrino* radii ⟨r²_νℓ⟩, and ν̄_ℓ sees the
+same shift of g_V^p. In terms of the antineutrino's own radius ⟨r²_ν̄ℓ⟩ = −⟨r²_νℓ⟩
+the shift carries the opposite sign (physics spec §8: "for antineutrinos the sign
+of ⟨r²⟩ flips"), because the antineutrino's vector current flips sign in both the
+Z and the photon exchange, leaving their interference unchanged (Cadeddu et al.,
+PRD 98 (2018) 113010, below Eq. 4).
 """
 
 from __future__ import annotations

@@ -73,9 +73,12 @@ def _file_stem(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower() or "table"
 
 
-def write_hepdata(outdir, tables: list[dict], *, comment: str = "", csv: bool = True, validate: bool = True) -> dict:
+def write_hepdata(outdir, tables: list[dict], *, comment: str = "", csv: bool = True, csv_dir=None,
+                  validate: bool = True) -> dict:
     """Write ``tables`` as a HEPData submission into ``outdir`` (``submission.yaml``
-    plus one YAML per table) and, with ``csv``, ``outdir/csv/<table>.csv``.
+    plus one YAML per table) and, with ``csv``, one ``<table>.csv`` per table into
+    ``csv_dir`` (default: the folder ``<outdir>_csv`` beside ``outdir``; the
+    validator rejects files in the submission folder that it does not reference).
     With ``validate`` the written folder is checked by the HEPData validator and
     a ``ValueError`` names the first problem. Returns ``{"outdir", "files", "valid"}``."""
     try:
@@ -86,11 +89,12 @@ def write_hepdata(outdir, tables: list[dict], *, comment: str = "", csv: bool = 
         raise ValueError("tables: empty; pass a list of table dicts (see cevnsjax.publish)")
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
+    csv_dir = Path(csv_dir) if csv_dir is not None else outdir.with_name(outdir.name + "_csv")
     submission = Submission()
     if comment:
         submission.comment = comment
     names = set()
-    files = []
+    files, pending = [], []
     for i, spec in enumerate(tables):
         name = _need(spec, "name", i)
         if name in names:
@@ -121,8 +125,9 @@ def write_hepdata(outdir, tables: list[dict], *, comment: str = "", csv: bool = 
                     columns[head + " high"] = [v[1] for v in vals]
                 else:
                     columns[head] = vals
-            files.append(write_csv(outdir / "csv" / f"{_file_stem(name)}.csv", columns))
-    submission.create_files(str(outdir), validate=False, remove_old=True)
+            pending.append((csv_dir / f"{_file_stem(name)}.csv", columns))
+    submission.create_files(str(outdir), validate=False, remove_old=True)  # clears outdir first
+    files += [write_csv(path, columns) for path, columns in pending]
     files += sorted(str(p) for p in outdir.glob("*.yaml"))
     valid = None
     if validate:

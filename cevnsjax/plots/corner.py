@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from scipy.ndimage import gaussian_filter
 
 from .style import CONUS_COLOR, STYLE, label, legend_outside, save, sci, stamp
 
@@ -27,12 +28,14 @@ def hpd_levels(density, probs):
 
 
 def corner_plot_samples(samples: dict, path, *, names=None, probs=(0.68, 0.9), upper_limits=(), units=None,
-                        reference: dict | None = None, context: str | None = None, bins: int = 40) -> list[str]:
+                        reference: dict | None = None, context: str | None = None, bins: int = 40,
+                        smooth: float = 1.2) -> list[str]:
     """Corner plot of ``samples`` (name → 1-D array or (chains, draws)).
     Diagonal: marginal histograms with the ``probs`` credible intervals (HPD)
     marked, or for names in ``upper_limits`` the one-sided upper limit (the
     ``probs[-1]`` quantile), annotated with its value. Below the diagonal:
-    2-D credible regions (68 % / 90 % of the posterior mass, filled).
+    2-D credible regions (68 % / 90 % of the posterior mass, filled; the 2-D
+    histogram smoothed by a Gaussian of ``smooth`` bins).
     ``units``: name → unit (mathtext) for the annotations."""
     names = list(names or samples)
     if not names:
@@ -69,6 +72,7 @@ def corner_plot_samples(samples: dict, path, *, names=None, probs=(0.68, 0.9), u
                         ax.set_ylabel("posterior density")
                 else:
                     h, xe, ye = np.histogram2d(x[xn], x[yn], bins=bins)
+                    h = gaussian_filter(h, smooth) if smooth else h  # smoothed for readable region edges
                     levels = sorted(set(hpd_levels(h, probs)))
                     xc, yc = 0.5 * (xe[1:] + xe[:-1]), 0.5 * (ye[1:] + ye[:-1])
                     shades = ("#e8a89f", CONUS_COLOR)
@@ -78,6 +82,7 @@ def corner_plot_samples(samples: dict, path, *, names=None, probs=(0.68, 0.9), u
                         ax.axhline(reference[yn], color="k", lw=0.8)
                 if xn in reference:
                     ax.axvline(reference[xn], color="k", lw=1.0, label="profile best fit" if i == j else None)
+                ax.ticklabel_format(axis="both", style="sci", scilimits=(-3, 4), useMathText=True)
                 if i == nd - 1:
                     ax.set_xlabel(label(xn))
                 else:

@@ -98,7 +98,7 @@ def mu_nu_limits_figure(conus_limit: float, path, *, conus_label: str = "CONUS+ 
             ax.text(r[1] * 1.15, yi, sci(r[1], r"\mu_B"), va="center", ha="left", fontsize=9)
         ax.set_yticks(y, [r[0] for r in rows])
         ax.set_xscale("log")
-        ax.set_xlim(left, values.max() * 30)
+        ax.set_xlim(left, values.max() * 12)
         ax.set_xlabel(rf"$\mu_\nu$ upper limit, {100 * cl:.4g} % CL [$\mu_B$]")
         ax.grid(axis="x", alpha=0.3)
         handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in (CONUS_COLOR, PALETTE[0], "#7f7f7f")]

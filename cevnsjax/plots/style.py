@@ -18,7 +18,7 @@ STYLE = {
     "figure.figsize": (6.4, 4.2), "font.size": 11, "axes.labelsize": 12, "axes.titlesize": 11,
     "xtick.labelsize": 10, "ytick.labelsize": 10, "legend.fontsize": 9, "axes.grid": True, "grid.alpha": 0.3,
     "axes.spines.top": False, "axes.spines.right": False, "legend.frameon": False, "savefig.dpi": 150,
-    "mathtext.fontset": "cm", "font.family": "serif", "font.serif": ["DejaVu Serif"],
+    "mathtext.fontset": "cm", "axes.formatter.use_mathtext": True, "font.family": "serif", "font.serif": ["DejaVu Serif"],
 }
 CONUS_COLOR = "#c0392b"
 #: Colours for the other data sets, in order of appearance (colour-blind safe, Okabe–Ito).

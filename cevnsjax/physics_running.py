@@ -34,6 +34,7 @@ Sources:
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -65,9 +66,9 @@ B1, B2 = 41.0 / 6.0, -19.0 / 6.0
 def _segments(fermions):
     """Intervals between thresholds below M_Z: (upper, lower, Σ N Q², λ)."""
     masses = sorted((f[1] for f in fermions), reverse=True)
-    edges = [M_Z] + masses
+    edges = [M_Z, *masses]
     out = []
-    for hi, lo in zip(edges[:-1], edges[1:]):
+    for hi, lo in itertools.pairwise(edges):
         active = [f for f in fermions if f[1] < hi]
         nq2 = sum(f[2] * f[3] ** 2 for f in active)
         nqt = sum(f[2] * f[3] * f[4] for f in active)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .plots.style import write_csv
 
-__all__ = ["write_hepdata", "validate_hepdata", "profile_table", "grid_table", "limits_table"]
+__all__ = ["grid_table", "limits_table", "profile_table", "validate_hepdata", "write_hepdata"]
 
 
 def _need(table: dict, key: str, index: int):
@@ -61,7 +61,8 @@ def _variable(spec: dict, *, independent: bool, n: int, where: str):
     if errors is not None:
         if isinstance(errors, dict):
             unc = Uncertainty(spec.get("error_label", "total"), is_symmetric=False)
-            unc.values = [(-abs(float(lo)), abs(float(hi))) for lo, hi in zip(errors["minus"], errors["plus"])]
+            pairs = zip(errors["minus"], errors["plus"], strict=True)
+            unc.values = [(-abs(float(lo)), abs(float(hi))) for lo, hi in pairs]
         else:
             unc = Uncertainty(spec.get("error_label", "total"), is_symmetric=True)
             unc.values = [abs(float(e)) for e in errors]

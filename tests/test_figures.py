@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from cevnsjax import plots  # noqa: E402
-from cevnsjax.plots import style  # noqa: E402
+from cevnsjax import plots
+from cevnsjax.plots import style
 
 UNIT = re.compile(r"\[.+\]")
 
@@ -28,7 +28,7 @@ def _synthetic(out):
     blob = ((uu - 0.05) / 0.1) ** 2 + ((dd + 0.02) / 0.1) ** 2
     masses = np.geomspace(1e-2, 1e4, 25)
     limits = 1e-6 * np.sqrt(1 + (masses / 10.0) ** 2)
-    islands = [[(3 * g, 4 * g)] if 1.0 < m < 300 else [] for m, g in zip(masses, limits)]
+    islands = [[(3 * g, 4 * g)] if 1.0 < m < 300 else [] for m, g in zip(masses, limits, strict=False)]
     rng = np.random.default_rng(1)
     n = 4000
     s2 = rng.normal(0.255, 0.047, n)
@@ -107,6 +107,7 @@ def _geometry(fig):
 def test_every_figure_written_as_png_and_pdf(rendered):
     paths, _ = rendered
     for name, files in paths.items():
+        assert [f.rsplit(".", 1)[1] for f in files] == ["png", "pdf"], name
         for suffix in (".png", ".pdf"):
             hits = [f for f in files if f.endswith(suffix)]
             assert hits, (name, suffix)
@@ -153,12 +154,12 @@ def test_wide_scan_is_cropped_to_the_curve(rendered):
 def test_csv_beside_figures_and_published_numbers_from_files(rendered):
     from pathlib import Path
     paths, _ = rendered
-    csv = [f for f in paths["mu_nu"] if f.endswith(".csv")][0]
-    text = Path(csv).read_text()
+    csv = Path(paths["mu_nu"][0]).with_suffix(".csv")
+    text = csv.read_text()
     published = json.loads(Path(plots.seed_figures._data("published/mu_nu_limits.json")).read_text())
     for entry in published["limits"]:
         assert entry["label"] in text and entry["reference"]
-    running_csv = Path([f for f in paths["running"] if f.endswith(".csv")][0]).read_text().splitlines()
+    running_csv = Path(paths["running"][0]).with_suffix(".csv").read_text().splitlines()
     assert running_csv[0].startswith("mu_GeV,sin2_theta_w_msbar") and len(running_csv) == 401
 
 

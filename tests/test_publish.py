@@ -9,7 +9,7 @@ import yaml
 pytest.importorskip("hepdata_lib")
 pytest.importorskip("hepdata_validator")
 
-from cevnsjax.publish import grid_table, limits_table, profile_table, validate_hepdata, write_hepdata  # noqa: E402
+from cevnsjax.publish import grid_table, limits_table, profile_table, validate_hepdata, write_hepdata
 
 
 def _tables():
@@ -63,7 +63,8 @@ def test_bad_tables_name_the_field(tmp_path):
     with pytest.raises(ValueError, match="tables"):
         write_hepdata(tmp_path, [])
     with pytest.raises(ValueError, match=r"tables\[0\]: missing 'description'"):
-        write_hepdata(tmp_path, [{"name": "x", "independent": [{"name": "a", "values": [1]}], "dependent": [{"name": "b", "values": [1]}]}])
+        write_hepdata(tmp_path, [{"name": "x", "independent": [{"name": "a", "values": [1]}],
+                                  "dependent": [{"name": "b", "values": [1]}]}])
     bad = _tables()[:1]
     bad[0]["dependent"][0]["values"] = [1.0]
     with pytest.raises(ValueError, match=r"dependent\[0\]: 1 values"):

@@ -35,7 +35,7 @@ def _ode_reference(mu_target):
         return [ds2, da]
     thresholds = sorted({f[1] for f in FERMIONS if f[1] > mu_target}, reverse=True)
     y, t = [SIN2_MZ, 127.952], math.log(M_Z)
-    for stop in thresholds + [mu_target]:
+    for stop in [*thresholds, mu_target]:
         sol = solve_ivp(rhs, (t, math.log(stop) + 1e-12), y, rtol=1e-11, atol=1e-13)
         y, t = sol.y[:, -1], math.log(stop) + 1e-12
     return y

@@ -14,8 +14,20 @@ from .basic import channel_spectra_plot, contour_plot, contours_label, profile_p
 from .corner import corner_plot_samples, hpd_interval
 from .exclusion import exclusion_plot
 from .seed_figures import mu_nu_limits_figure, nsi_comparison_plot, nsi_figure, running_figure, running_plot
-from .style import (CONUS_COLOR, LABELS, PALETTE, STYLE, cl_label, context_text, label, legend_outside, save, sci,
-                    stamp, write_csv)
+from .style import (
+    CONUS_COLOR,
+    LABELS,
+    PALETTE,
+    STYLE,
+    cl_label,
+    context_text,
+    label,
+    legend_outside,
+    save,
+    sci,
+    stamp,
+    write_csv,
+)
 
 #: Former name of :func:`cevnsjax.plots.style.save` (used by the corner plot of the samplers).
 _save = save

@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .style import (CONUS_COLOR, PALETTE, STYLE, label, legend_outside, level_name, save, sci, stamp)
+from .style import CONUS_COLOR, PALETTE, STYLE, legend_outside, level_name, save, sci, stamp
 
 
 def _visible_range(xs, dchi2, top):
@@ -37,7 +37,8 @@ def profile_plot(xs, delta_chi2, *, xlabel: str, interval=None, best_fit=None, l
         fig, ax = plt.subplots()
         ax.plot(xs, delta_chi2, color="k", lw=1.8, label="profile likelihood")
         for i, (level, name) in enumerate(levels):
-            ax.axhline(level, color="0.4", ls=("--", ":", "-.")[i % 3], lw=1, label=rf"{name} ($\Delta\chi^2$ = {level:.2f})")
+            ax.axhline(level, color="0.4", ls=("--", ":", "-.")[i % 3], lw=1,
+                       label=rf"{name} ($\Delta\chi^2$ = {level:.2f})")
         if interval is not None and None not in interval:
             ax.axvspan(interval[0], interval[1], color=CONUS_COLOR, alpha=0.15, label="profile interval")
         if best_fit is not None:

@@ -63,7 +63,7 @@ def corner_plot_samples(samples: dict, path, *, names=None, probs=(0.68, 0.9), u
                                     xycoords=("data", "axes fraction"), xytext=(3, -12), textcoords="offset points",
                                     fontsize=8, color=CONUS_COLOR)
                     else:
-                        for p, ls in zip(probs, ("-", "--", ":")):
+                        for p, ls in zip(probs, ("-", "--", ":"), strict=False):
                             lo, hi = hpd_interval(x[xn], p)
                             ax.axvline(lo, color=CONUS_COLOR, ls=ls, lw=1.2, label=f"{100 * p:.4g} % credible (HPD)")
                             ax.axvline(hi, color=CONUS_COLOR, ls=ls, lw=1.2)
@@ -76,7 +76,7 @@ def corner_plot_samples(samples: dict, path, *, names=None, probs=(0.68, 0.9), u
                     levels = sorted(set(hpd_levels(h, probs)))
                     xc, yc = 0.5 * (xe[1:] + xe[:-1]), 0.5 * (ye[1:] + ye[:-1])
                     shades = ("#e8a89f", CONUS_COLOR)
-                    ax.contourf(xc, yc, h.T, levels=levels + [h.max() + 1], colors=shades[-len(levels):], alpha=0.6)
+                    ax.contourf(xc, yc, h.T, levels=[*levels, h.max() + 1], colors=shades[-len(levels):], alpha=0.6)
                     ax.contour(xc, yc, h.T, levels=levels, colors=[CONUS_COLOR], linewidths=0.8)
                     if yn in reference:
                         ax.axhline(reference[yn], color="k", lw=0.8)
@@ -91,7 +91,7 @@ def corner_plot_samples(samples: dict, path, *, names=None, probs=(0.68, 0.9), u
                     ax.set_ylabel(label(yn))
         handles, labels_ = [], []
         for ax in np.diag(axes):
-            for hd, lb in zip(*ax.get_legend_handles_labels()):
+            for hd, lb in zip(*ax.get_legend_handles_labels(), strict=False):
                 if lb not in labels_:
                     handles.append(hd)
                     labels_.append(lb)

@@ -9,7 +9,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .style import (CONUS_COLOR, PALETTE, STYLE, cl_to_delta_chi2, label, legend_outside, save, sci, stamp)
+from .style import CONUS_COLOR, PALETTE, STYLE, cl_to_delta_chi2, label, legend_outside, save, sci, stamp
 
 
 def _data(name: str) -> Path:
@@ -27,7 +27,8 @@ def running_figure(conus: dict, path, *, measurements_file=None, mu_range=(1e-3,
     from ..physics_running import sin2_theta_w_msbar
     for key in ("value", "low", "high", "q_gev"):
         if key not in conus:
-            raise ValueError(f"conus: missing {key!r}; pass {{'value', 'low', 'high', 'q_gev'}} (1 sigma interval, Q in GeV)")
+            raise ValueError(f"conus: missing {key!r}; pass {{'value', 'low', 'high', 'q_gev'}} "
+                             "(1 sigma interval, Q in GeV)")
     if not (conus["low"] <= conus["value"] <= conus["high"]):
         raise ValueError(f"conus: need low <= value <= high, got {conus['low']}, {conus['value']}, {conus['high']}")
     data = json.loads(Path(measurements_file or _data("weak_mixing_angle_measurements.json")).read_text())
@@ -94,7 +95,7 @@ def mu_nu_limits_figure(conus_limit: float, path, *, conus_label: str = "CONUS+ 
                    for r in rows]
         left = 10 ** np.floor(np.log10(values.min()) - 0.5)
         ax.barh(y, values - left, left=left, color=colours, height=0.6, hatch=None)
-        for yi, r in zip(y, rows):
+        for yi, r in zip(y, rows, strict=False):
             ax.text(r[1] * 1.15, yi, sci(r[1], r"\mu_B"), va="center", ha="left", fontsize=9)
         ax.set_yticks(y, [r[0] for r in rows])
         ax.set_xscale("log")
@@ -118,7 +119,8 @@ def nsi_figure(eps_u, eps_d, delta_chi2, path, *, experiment: str = "CONUS+", cl
     The legend names the levels as confidence levels and sits beside the axes."""
     eps_u, eps_d, z = np.asarray(eps_u, float), np.asarray(eps_d, float), np.asarray(delta_chi2, float)
     if z.shape != (eps_u.size, eps_d.size):
-        raise ValueError(f"delta_chi2: shape {z.shape} should be (len(eps_u), len(eps_d)) = ({eps_u.size}, {eps_d.size})")
+        raise ValueError(f"delta_chi2: shape {z.shape} should be (len(eps_u), len(eps_d)) = "
+                         f"({eps_u.size}, {eps_d.size}); transpose a scan result of shape (len(y), len(x))")
     levels = [cl_to_delta_chi2(c, 2) for c in cls]
     names = [("68 % CL" if abs(c - 0.68) < 0.01 else f"{100 * c:.4g} % CL") + (" expected" if expected else "")
              for c in cls]
@@ -135,10 +137,10 @@ def nsi_figure(eps_u, eps_d, delta_chi2, path, *, experiment: str = "CONUS+", cl
             handles.append(plt.Rectangle((0, 0), 1, 1, facecolor=colour, alpha=0.3, edgecolor=colour,
                                          label=f"{region_label}, {names[-1]}"))
         alphas = np.linspace(0.45, 0.2, len(levels))
-        for lv, name, alpha in sorted(zip(levels, names, alphas), reverse=True):
+        for lv, alpha in sorted(zip(levels, alphas, strict=True), reverse=True):
             ax.contourf(eps_u, eps_d, z.T, levels=[-1e-9, lv], colors=[CONUS_COLOR], alpha=alpha)
             ax.contour(eps_u, eps_d, z.T, levels=[lv], colors=[CONUS_COLOR], linewidths=1.0)
-        for lv, name, alpha in zip(levels, names, alphas):
+        for name, alpha in zip(names, alphas, strict=True):
             handles.append(plt.Rectangle((0, 0), 1, 1, facecolor=CONUS_COLOR, alpha=alpha, edgecolor=CONUS_COLOR,
                                          label=f"{experiment}, {name}"))
         handles.append(ax.plot([0.0], [0.0], "k*", ms=10, label="Standard Model")[0])

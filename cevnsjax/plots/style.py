@@ -11,14 +11,15 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
 STYLE = {
     "figure.figsize": (6.4, 4.2), "font.size": 11, "axes.labelsize": 12, "axes.titlesize": 11,
     "xtick.labelsize": 10, "ytick.labelsize": 10, "legend.fontsize": 9, "axes.grid": True, "grid.alpha": 0.3,
     "axes.spines.top": False, "axes.spines.right": False, "legend.frameon": False, "savefig.dpi": 150,
-    "mathtext.fontset": "cm", "axes.formatter.use_mathtext": True, "font.family": "serif", "font.serif": ["DejaVu Serif"],
+    "mathtext.fontset": "cm", "axes.formatter.use_mathtext": True, "font.family": "serif",
+    "font.serif": ["DejaVu Serif"],
 }
 CONUS_COLOR = "#c0392b"
 #: Colours for the other data sets, in order of appearance (colour-blind safe, Okabe–Ito).
@@ -83,7 +84,7 @@ def sci(value: float, unit: str = "", digits: int = 2) -> str:
     if value == 0:
         mant, exp = 0.0, 0
     else:
-        exp = int(math.floor(math.log10(abs(value))))
+        exp = math.floor(math.log10(abs(value)))
         mant = value / 10 ** exp
         if round(mant, digits - 1) >= 10:
             mant, exp = mant / 10, exp + 1
@@ -120,8 +121,10 @@ def legend_outside(ax, handles=None, labels=None, *, where: str = "right", **kwa
 
 
 def save(fig, path, *, csv_columns: dict | None = None) -> list[str]:
-    """Write ``path`` as .png and .pdf (and .csv of ``csv_columns`` if given:
-    column name → sequence, padded with blanks to the longest); return the paths."""
+    """Write ``path`` as .png and .pdf and, if ``csv_columns`` is given (column
+    name → sequence, padded with blanks to the longest), the plotted numbers as
+    .csv beside them. Returns the .png and .pdf paths (the .csv path is the same
+    with suffix .csv)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     out = []
@@ -131,7 +134,7 @@ def save(fig, path, *, csv_columns: dict | None = None) -> list[str]:
         out.append(str(target))
     plt.close(fig)
     if csv_columns:
-        out.append(write_csv(path.with_suffix(".csv"), csv_columns))
+        write_csv(path.with_suffix(".csv"), csv_columns)
     return out
 
 

@@ -42,6 +42,11 @@ def test_results_have_the_documented_keys_and_figures(reproduced):
     assert nsi["eps_mumu"] == "fixed to 0" and (out / nsi["grid_file"]).stat().st_size > 1000
     fractions = {k: nsi[k]["allowed_fraction_90"] for k in ("coherent", "conus-plus", "combined")}
     assert 0 < fractions["combined"] < min(fractions["coherent"], fractions["conus-plus"])
+    # the seed's three comparison figures, and their tables as a validated HEPData submission
+    for stem in ("fig1_running_sin2_theta_w", "fig2_mu_nu_limits", "fig3_nsi"):
+        assert {f"{stem}.png", f"{stem}.pdf"} <= names, stem
+    assert results["seed_figures"]["hepdata"]["valid"] is True
+    assert (out / "hepdata" / "submission.yaml").is_file()
     assert len(results["summary"]) == 6 and all(r["cevnsjax"] is not None for r in results["summary"])
 
 

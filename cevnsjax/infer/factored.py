@@ -63,6 +63,23 @@ class FactoringError(ValueError):
 # ---------------------------------------------------------------------------
 # How each analysis splits into counts (polynomial) and χ² from counts (cheap)
 # ---------------------------------------------------------------------------
+def _counts(objective, params: Params):
+    """The polynomial stage of a supported objective (see :func:`_splitter`)."""
+    return _splitter(objective)[1](params)
+
+
+class _CountsOf(eqx.Module):
+    """x ↦ counts at ``params`` with the fields ``names`` set to x (a pytree, so
+    that its compiled derivatives are reused across scans of the same analysis)."""
+
+    objective: object
+    params: Params
+    names: tuple[str, ...] = eqx.field(static=True)
+
+    def __call__(self, x):
+        return _counts(self.objective, self.params.replace(**{n: x[i] for i, n in enumerate(self.names)}))
+
+
 def _splitter(objective):
     """``(kind, counts_fn)`` for a supported objective, else ``None``."""
     from ..analyses import CombinedAnalysis, CountingAnalysis, OnOffAnalysis
@@ -129,8 +146,18 @@ class QuadraticCounts(eqx.Module):
 
     def __call__(self, x):
         dx = jnp.asarray(x) - self.x0
-        return jax.tree.map(
-            lambda c, j, h: c + j @ dx + 0.5 * jnp.einsum("...ij,i,j->...", h, dx, dx), self.c0, self.jac, self.hess)
+        k = len(self.names)
+
+        def form(c, j, h):  # written out term by term: elementwise work that XLA fuses under vmap
+            out = c
+            for a in range(k):
+                row = j[..., a] + 0.5 * h[..., a, a] * dx[a]
+                for b in range(a + 1, k):
+                    row = row + h[..., a, b] * dx[b]  # H is symmetric: each off-diagonal pair once
+                out = out + row * dx[a]
+            return out
+
+        return jax.tree.map(form, self.c0, self.jac, self.hess)
 
 
 class FactoredObjective(eqx.Module):
@@ -145,11 +172,12 @@ class FactoredObjective(eqx.Module):
         return _chi2_from_counts(self.objective, self.poly(x), params)
 
 
-def quadratic_counts(counts_fn, params: Params, names, box, *, n_check: int = 6, rtol: float = 1e-9,
+def quadratic_counts(objective, params: Params, names, box, *, n_check: int = 6, rtol: float = 1e-9,
                      seed: int = 0) -> QuadraticCounts:
-    """The exact quadratic form of ``counts_fn`` in the parameters ``names``
-    over ``box`` = ``{name: (lo, hi)}`` (expanded at the box centre), checked
-    against ``counts_fn`` at ``n_check`` random points of the box.
+    """The exact quadratic form of the counts of ``objective`` (its polynomial
+    stage) in the parameters ``names`` over ``box`` = ``{name: (lo, hi)}``
+    (expanded at the box centre), checked against the full model at
+    ``n_check`` random points of the box.
 
     Raises :class:`FactoringError` if a name is not in
     :data:`POLYNOMIAL_PARAMETERS` or the check fails."""
@@ -162,9 +190,7 @@ def quadratic_counts(counts_fn, params: Params, names, box, *, n_check: int = 6,
     lo = np.array([float(box[n][0]) for n in names])
     hi = np.array([float(box[n][1]) for n in names])
 
-    def f(x):
-        return counts_fn(params.replace(**{n: x[i] for i, n in enumerate(names)}))
-
+    f = _CountsOf(objective, params, names)
     x0 = jnp.asarray(0.5 * (lo + hi), dtype=dtype)
     c0, jac, hess = _taylor(f, x0)
     poly = QuadraticCounts(names, x0, c0, jac, hess)
@@ -199,7 +225,7 @@ def factor_objective(objective, params: Params, names, box, **check) -> Factored
     if split is None:
         raise FactoringError(f"no factored form is known for {type(objective).__name__}; give it a method "
                              "factored_parts() -> (counts(params), chi2(counts, params)) or scan with factored=False")
-    return FactoredObjective(objective, quadratic_counts(split[1], params, names, box, **check))
+    return FactoredObjective(objective, quadratic_counts(objective, params, names, box, **check))
 
 
 def factor_for_scan(objective, params: Params, names, box, n_points: int, factored) -> tuple[object, dict]:

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, machine, write_report, write_table  # noqa: E402
+from _common import ROOT, machine, write_report, write_table
 
 COMMAND = ["predict", "--experiment", "conus-plus", "--json"]
 
@@ -67,7 +67,8 @@ def main(argv=None) -> dict:
         write_table("cli", [
             f"| device / JAX | {report['device']} / {report['jax_version']} ({report['cpu_count']} cores) |",
             f"| `{result['command']}`, cold cache | {result['cold_seconds']:.1f} s |",
-            f"| … warm cache (second run) | {result['warm_seconds']:.1f} s ({100 * result['warm_over_cold']:.0f} % of cold) |",
+            f"| … warm cache (second run) | {result['warm_seconds']:.1f} s "
+            f"({100 * result['warm_over_cold']:.0f} % of cold) |",
             f"| … cache off (`CEVNSJAX_NO_CACHE=1`) | {result['no_cache_seconds']:.1f} s |",
         ])
     return report

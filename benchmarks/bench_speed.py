@@ -31,11 +31,11 @@ import jax.numpy as jnp
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, best_time, conus_plus_counting, machine, write_report, write_table  # noqa: E402
-from bench_roofline import peak_flops  # noqa: E402
+from _common import ROOT, best_time, conus_plus_counting, machine, write_report, write_table
+from bench_roofline import peak_flops
 
-from cevnsjax import infer  # noqa: E402
-from cevnsjax.parameters import PARAMETERS  # noqa: E402
+from cevnsjax import infer
+from cevnsjax.parameters import PARAMETERS
 
 MiB = 1 << 20
 
@@ -77,7 +77,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--no-readme", action="store_true")
     args = parser.parse_args(argv)
 
-    experiment, params, analysis = conus_plus_counting()
+    _, params, analysis = conus_plus_counting()
     repeats = 2 if args.quick else 4
     peak = peak_flops(512 if args.quick else 1024, jnp.float64, repeats + 2)
 
@@ -135,8 +135,9 @@ def rows(r: dict) -> list[str]:
         f"({f['per_gflops_of_peak']:,.0f} per GFLOP/s of peak; blocks of {f['block']}) |",
         f"| gradients/s (all fields), batched | {g['per_second']:,.0f} ({g['per_gflops_of_peak']:,.0f} per GFLOP/s) |",
         f"| single-call latency | {1e6 * r['single_call_seconds']:,.0f} µs |",
-        f"| factored {s['points']:,}-point (ε^u_ee, ε^d_ee) χ² grid | {s['seconds_warm']:.3f} s warm, {s['seconds_cold']:.2f} s "
-        f"cold; {s['call_memory_bytes'] / MiB:.1f} MiB per call ≤ {s['max_memory_bytes'] / MiB:.0f} MiB |",
+        f"| factored {s['points']:,}-point (ε^u_ee, ε^d_ee) χ² grid | {s['seconds_warm']:.3f} s warm, "
+        f"{s['seconds_cold']:.2f} s cold; {s['call_memory_bytes'] / MiB:.1f} MiB per call "
+        f"≤ {s['max_memory_bytes'] / MiB:.0f} MiB |",
     ]
 
 

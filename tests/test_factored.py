@@ -59,7 +59,8 @@ def test_gradients_of_the_factored_objective_equal_the_full_model(analysis, nomi
     p = nominal.replace(sin2_theta_w=0.25, eps_ee_uV=0.12)
 
     def grad(obj):
-        g = eqx.filter_jit(jax.grad(lambda x: obj(p.replace(sin2_theta_w=x[0], eps_ee_uV=x[1]))))(jnp.array([0.25, 0.12]))
+        at = jnp.array([0.25, 0.12])
+        g = eqx.filter_jit(jax.grad(lambda x: obj(p.replace(sin2_theta_w=x[0], eps_ee_uV=x[1]))))(at)
         return np.asarray(g)
 
     np.testing.assert_allclose(grad(fo), grad(analysis), rtol=1e-7)
@@ -71,7 +72,8 @@ def test_gradients_of_the_factored_objective_equal_the_full_model(analysis, nomi
 
 
 def test_quench_k_is_never_factored(analysis, nominal):
-    pts = {"sin2_theta_w": np.linspace(0.2, 0.3, AUTO_MIN_POINTS), "quench_k": np.linspace(0.15, 0.18, AUTO_MIN_POINTS)}
+    n = AUTO_MIN_POINTS
+    pts = {"sin2_theta_w": np.linspace(0.2, 0.3, n), "quench_k": np.linspace(0.15, 0.18, n)}
     res = infer.points_scan(analysis, nominal, pts, chunk_size=1024)
     assert res.notes["factored"] is False and "quench_k" in res.notes["factored_reason"]
     one = float(analysis(nominal.replace(sin2_theta_w=pts["sin2_theta_w"][7], quench_k=pts["quench_k"][7])))

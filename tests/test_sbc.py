@@ -24,8 +24,8 @@ N_DATASETS = 200 if os.environ.get("CEVNSJAX_SLOW_TESTS", "").strip() not in (""
 
 @pytest.mark.parametrize("name, prior", [("sin2_theta_w", None), ("mu_nu", bayes.uniform_prior(0.0, 2e-9))])
 def test_sbc_ranks_are_uniform(analysis, nominal, name, prior):
-    result = bayes.simulation_based_calibration(analysis, nominal, {name: prior}, n_datasets=N_DATASETS, draws=99, warmup=100,
-                                                thin=2, seed=1, target_accept=0.9)
+    result = bayes.simulation_based_calibration(analysis, nominal, {name: prior}, n_datasets=N_DATASETS, draws=99,
+                                                warmup=100, thin=2, seed=1, target_accept=0.9)
     ranks = result.ranks[name]
     print(f"\nSBC {name}: chi2 {result.chi2[name]:.1f} (9 dof), p {result.p_value[name]:.3f}, "
           f"KS {result.ks_distance[name]:.3f}, divergences {result.divergences}, {result.seconds:.1f} s")

@@ -128,7 +128,7 @@ def _chi2_from_counts(objective, counts, params: Params):
         a = objective
         return a._chi2_pre(counts, params, a.nuisances_at(counts)) + gaussian_penalty(params, a.constraints)
     if isinstance(objective, CombinedAnalysis):
-        return sum(_chi2_from_counts(a, c, params) for a, c in zip(objective.parts, counts))
+        return sum(_chi2_from_counts(a, c, params) for a, c in zip(objective.parts, counts, strict=True))
     raise FactoringError(f"no factored form for {type(objective).__name__}")  # pragma: no cover
 
 
@@ -197,13 +197,14 @@ def quadratic_counts(objective, params: Params, names, box, *, n_check: int = 6,
     if n_check > 0:
         pts = lo + (hi - lo) * np.random.default_rng(seed).random((n_check, len(names)))
         full, approx = _compare(f, poly, jnp.asarray(pts, dtype=dtype))
-        for a, b in zip(jax.tree.leaves(full), jax.tree.leaves(approx)):
+        for a, b in zip(jax.tree.leaves(full), jax.tree.leaves(approx), strict=True):
             a, b = np.asarray(a), np.asarray(b)
             scale = max(float(np.max(np.abs(a))), 1e-300)
             err = float(np.max(np.abs(a - b))) / scale
             if not err <= rtol:
-                raise FactoringError(f"the quadratic form of the counts in {', '.join(names)} differs from the full "
-                                     f"model by {err:.2e} (relative) at a check point, above {rtol:g}; scan the full model")
+                raise FactoringError(f"the quadratic form of the counts in {', '.join(names)} differs from the "
+                                     f"full model by {err:.2e} (relative) at a check point, above {rtol:g}; "
+                                     "scan the full model")
     return poly
 
 

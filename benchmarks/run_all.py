@@ -12,6 +12,11 @@ process it started) are recorded beside its own JSON report. A failing script
 is recorded (return code, the tail of its output, its log kept as
 ``results/<name>.log``) and the others still run.
 
+The headline figures (matmul peak, full evaluations/s with every parameter
+varying, gradients/s, single-call latency, the factored 10⁷-point grid, cold
+and warm command-line starts) go to ``benchmarks/results.json`` and are printed
+as a table, also written to the README's speed section.
+
 The combined report (``results/report.json``) holds the machine (device, JAX
 version, float64 flag, cores), every run, and a summary: evaluations per
 second, speed-up over the scipy reference, FLOPs per evaluation and fraction
@@ -138,6 +143,23 @@ def summarise(runs: dict) -> dict:
                                                 "within_bound", "max_memory_bytes")} for g in million]
     if scale.get("sharding"):
         s["sharding"] = scale["sharding"]
+    speed = rep.get("speed", {})
+    if speed:
+        s["headline"] = {
+            "matmul_peak_float64_flops_per_second": speed["matmul_peak_float64"]["flops_per_second"],
+            "full_evaluations_per_second": speed["full_evaluations"]["per_second"],
+            "full_evaluations_per_gflops_of_peak": speed["full_evaluations"]["per_gflops_of_peak"],
+            "gradients_per_second": speed["gradients"]["per_second"],
+            "single_call_seconds": speed["single_call_seconds"],
+            "factored_grid_points": speed["factored_grid"]["points"],
+            "factored_grid_seconds": speed["factored_grid"]["seconds_warm"],
+            "factored_grid_within_memory_bound": speed["factored_grid"]["within_bound"],
+            "aims": speed["aims"],
+        }
+    cli = rep.get("cli", {})
+    if cli:
+        s["cli"] = {k: cli[k] for k in ("command", "cold_seconds", "warm_seconds", "no_cache_seconds", "warm_over_cold")}
+        s["cli"]["aim_warm_below_half_of_cold"] = cli["warm_over_cold"] < 0.5
     ney = rep.get("neyman", {})
     if ney:
         s["feldman_cousins"] = {
@@ -195,6 +217,39 @@ def summary_rows(report: dict) -> list[str]:
     return rows
 
 
+def speed_rows(summary: dict) -> list[str]:
+    """The headline table (README's speed section): one run, ratios to the matmul peak of that run."""
+    rows = []
+    h, c = summary.get("headline"), summary.get("cli")
+    if h:
+        rows += [
+            f"| float64 matmul peak (yardstick, same run) | {h['matmul_peak_float64_flops_per_second'] / 1e9:.1f} GFLOP/s |",
+            f"| full evaluations/s, batched, every parameter varying | {h['full_evaluations_per_second']:,.0f} "
+            f"({h['full_evaluations_per_gflops_of_peak']:,.0f} per GFLOP/s of peak) |",
+            f"| gradients/s (every field), batched | {h['gradients_per_second']:,.0f} |",
+            f"| single-call latency | {1e6 * h['single_call_seconds']:,.0f} µs |",
+            f"| factored {h['factored_grid_points']:,}-point NSI χ² grid | {h['factored_grid_seconds']:.3f} s "
+            f"(within its memory bound: {'yes' if h['factored_grid_within_memory_bound'] else 'NO'}) |",
+        ]
+    if c:
+        rows.append(f"| `{c['command']}` cold / warm cache / cache off | {c['cold_seconds']:.1f} s / {c['warm_seconds']:.1f} s / "
+                    f"{c['no_cache_seconds']:.1f} s (warm = {100 * c['warm_over_cold']:.0f} % of cold) |")
+    return rows
+
+
+def write_readme_speed(rows: list[str], readme: Path = ROOT / "README.md") -> bool:
+    """Replace the table between ``<!-- BEGIN speed -->`` and ``<!-- END speed -->`` in the README."""
+    text = readme.read_text()
+    begin, end = "<!-- BEGIN speed -->", "<!-- END speed -->"
+    if begin not in text or end not in text or not rows:
+        return False
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    table = "\n".join(["| quantity | value |", "|---|---|", *rows])
+    readme.write_text(f"{head}{begin}\n{table}\n{end}{tail}")
+    return True
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="pass --quick to every script")
@@ -202,7 +257,9 @@ def main(argv=None) -> dict:
     parser.add_argument("--bench-dir", default=str(HERE))
     parser.add_argument("--results-dir", default=str(HERE / "results"))
     parser.add_argument("--out", default=None, help="combined report (default: RESULTS_DIR/report.json)")
-    parser.add_argument("--no-readme", action="store_true", help="no script rewrites benchmarks/README.md")
+    parser.add_argument("--no-readme", action="store_true", help="no script rewrites benchmarks/README.md or README.md")
+    parser.add_argument("--results-json", default=None,
+                        help="the headline figures (default: results.json beside RESULTS_DIR, i.e. benchmarks/results.json)")
     parser.add_argument("--timeout", type=float, default=3600.0)
     args = parser.parse_args(argv)
 
@@ -229,8 +286,16 @@ def main(argv=None) -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report["summary"], indent=2))
+    headline = {"machine": report["machine"], "quick": args.quick, **{k: report["summary"][k] for k in ("headline", "cli")
+                                                                      if k in report["summary"]}}
+    results = Path(args.results_json) if args.results_json else results_dir.parent / "results.json"
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(headline, indent=2) + "\n")
+    rows = speed_rows(report["summary"])
+    print("\n".join(["| quantity | value |", "|---|---|", *rows]))
     if not args.no_readme:
         write_table("summary", summary_rows(report))
+        write_readme_speed(rows)
     failed = [n for n, r in runs.items() if r["returncode"] != 0]
     if failed:
         print(f"run_all: failed: {', '.join(failed)}", file=sys.stderr)

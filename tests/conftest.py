@@ -1,16 +1,80 @@
 """Test configuration: float64 is enabled here, explicitly, for the whole suite.
+
 The command line's persistent compilation cache stays off in tests (in-process
 CLI calls would otherwise write to the user's cache directory); tests of the
-cache set their own directory."""
+cache set their own directory.
+
+Compiled programs are shared within one run of the suite instead: JAX's
+persistent compilation cache points at a fresh temporary directory common to
+the pytest workers and to the processes the tests start (notebook kernels,
+command-line subprocesses inherit it through ``JAX_COMPILATION_CACHE_DIR``),
+so a program compiled by one of them is not compiled again by the others.
+The directory is removed at the end of the run; ``CEVNSJAX_TEST_NO_SHARED_CACHE=1``
+turns the sharing off.
+
+Module-scoped fixtures are computed once per worker: tests of a module whose
+fixtures are expensive are kept on one worker (``xdist_group``, with
+``--dist loadgroup`` from ``pyproject.toml``), see :data:`ONE_WORKER`.
+"""
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
-import cevnsjax
-
 os.environ.setdefault("CEVNSJAX_NO_CACHE", "1")
+
+
+def _shared_cache_dir() -> tuple[Path | None, bool]:
+    """The run's directory, and whether this process created it (and removes it).
+    The first process (the xdist controller, or a run without workers) creates
+    it; the workers it starts inherit it through the environment."""
+    if os.environ.get("CEVNSJAX_TEST_NO_SHARED_CACHE", "").strip() not in ("", "0"):
+        return None, False
+    if os.environ.get("CEVNSJAX_TEST_CACHE_DIR"):
+        return Path(os.environ["CEVNSJAX_TEST_CACHE_DIR"]), False
+    folder = Path(tempfile.mkdtemp(prefix="cevnsjax-tests-"))
+    os.environ["CEVNSJAX_TEST_CACHE_DIR"] = str(folder)
+    return folder, True
+
+
+_CACHE, _OWNER = _shared_cache_dir()
+if _CACHE is not None:
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = str(_CACHE)
+    os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0.2"
+    os.environ["JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"] = "0"
+
+import jax  # noqa: E402  (after the environment above: JAX reads it when first imported)
+
+import cevnsjax  # noqa: E402
+
+if _CACHE is not None:
+    jax.config.update("jax_compilation_cache_dir", str(_CACHE))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
 cevnsjax.enable_x64()
+
+#: Test modules whose module-scoped fixtures are expensive (a whole ``reproduce``
+#: run, Feldman–Cousins belts, posterior grids): all their tests run on one worker.
+ONE_WORKER = {
+    "test_reproduce.py", "test_neyman.py", "test_nested.py", "test_analyses.py", "test_factored.py",
+    "test_scale.py", "test_sbc.py",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        name = Path(str(item.fspath)).name
+        if name in ONE_WORKER:
+            item.add_marker(pytest.mark.xdist_group(name))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _OWNER and not hasattr(session.config, "workerinput"):  # its creator removes the shared directory
+        shutil.rmtree(_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

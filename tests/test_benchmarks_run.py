@@ -41,3 +41,31 @@ def test_exclusion_benchmark_runs_quick(tmp_path):
     runs = json.loads(out.read_text())["runs"]
     assert {r["model"] for r in runs} == {"vector-universal", "vector-bl", "scalar"}
     assert all(r["forward_evaluations"] > 10 * r["masses"] and r["limit_at_1keV"] > 0 for r in report["runs"])
+
+
+def test_speed_benchmark_varies_every_parameter_inside_its_range(nominal):
+    """'Every parameter varying' means it: each field takes distinct values in
+    its allowed range, within 5 % of nominal (or 1e-4 of the range at zero)."""
+    import dataclasses
+
+    import numpy as np
+
+    from cevnsjax.parameters import PARAMETERS
+
+    batch = load("bench_speed").varied_params(nominal, 64, seed=3)
+    for f in dataclasses.fields(batch):
+        v, c, spec = np.asarray(getattr(batch, f.name)), float(getattr(nominal, f.name)), PARAMETERS[f.name]
+        assert v.shape == (64,) and np.unique(v).size == 64, f.name
+        assert spec.lower <= v.min() and v.max() <= spec.upper, f.name
+        assert np.max(np.abs(v - c)) <= (0.05 * abs(c) if c else 1e-4 * (spec.upper - spec.lower)), f.name
+
+
+def test_headline_table_goes_between_the_readme_markers(tmp_path):
+    run_all = load("run_all")
+    summary = {"cli": {"command": "cevnsjax predict", "cold_seconds": 8.0, "warm_seconds": 3.0,
+                       "no_cache_seconds": 8.1, "warm_over_cold": 0.375}}
+    readme = tmp_path / "README.md"
+    readme.write_text("# x\n<!-- BEGIN speed -->\nstale row\n<!-- END speed -->\ntail\n")
+    assert run_all.write_readme_speed(run_all.speed_rows(summary), readme)
+    text = readme.read_text()
+    assert "stale row" not in text and "8.0 s / 3.0 s / 8.1 s (warm = 38 % of cold)" in text and text.endswith("tail\n")

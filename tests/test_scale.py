@@ -202,6 +202,9 @@ def test_run_all_collects_reports_and_peak_memory(tmp_path):
     assert run["returncode"] == 0 and run["report"]["quick"] is True
     assert run["peak_rss_bytes"] >= 50 * 2**20 and run["wall_seconds"] > 0
     assert {"device", "jax_version", "float64"} <= set(report["machine"])
+    headline = json.loads((tmp_path / "results.json").read_text())  # beside the results directory
+    assert headline["quick"] is True and headline["machine"] == report["machine"]
+    assert "| quantity | value |" in proc.stdout  # the headline table is printed
 
 
 MULTIPROCESS_SCRIPT = textwrap.dedent("""

@@ -15,8 +15,12 @@ def test_vmapped_batch_of_ten_thousand_equals_loop(conus_plus, nominal):
     batch = cj.params_grid(nominal, sin2_theta_w=s2, quench_k=k)
     batched = np.asarray(jax.jit(jax.vmap(cj.total_counts, in_axes=(0, None)))(batch, conus_plus))
     assert batched.shape == (n,)
-    looped = np.array([float(cj.total_counts(nominal.replace(sin2_theta_w=a, quench_k=b), conus_plus)) for a, b in zip(s2, k)])
-    np.testing.assert_allclose(batched, looped, rtol=1e-12, atol=0)
+    # every 10th point of the batch, one call each (the 10⁴ single calls cost ~10 s and show nothing more:
+    # each point of a vmap is computed independently, so any batching error shows at any point)
+    idx = np.arange(0, n, 10)
+    looped = np.array([float(cj.total_counts(nominal.replace(sin2_theta_w=s2[i], quench_k=k[i]), conus_plus)) for i in idx])
+    np.testing.assert_allclose(batched[idx], looped, rtol=1e-12, atol=0)
+    assert np.all(np.isfinite(batched)) and np.unique(batched).size == n  # the other points are real, distinct values
 
 
 def test_new_parameter_values_do_not_recompile(conus_plus, nominal):

@@ -32,7 +32,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import gammainc, gammaln
-from scipy import stats
 from scipy.optimize import brentq
 
 from .. import units
@@ -107,6 +106,8 @@ class PhotoelectronResponse(eqx.Module):
         first = float(self.lo[0])
         if first <= 0.0:
             return 0.0
+        from scipy import stats  # imported here: scipy.stats takes ~0.6 s to import, a cost every command would pay
+
         if self.smearing == "poisson":
             tail = lambda m: stats.poisson.sf(first - 1.0, m)  # noqa: E731 - P(n >= first)
         else:

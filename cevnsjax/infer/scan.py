@@ -62,6 +62,18 @@ not once per point. The scan verbs therefore never build a batch of full
 
 ``benchmarks/bench_scale.py`` measures the three on the CONUS+ analysis.
 
+Factored scans
+--------------
+Scans over parameters in which the expected counts are polynomial
+(sin²θW, vector NSI couplings, μν, charge radii: see
+:mod:`cevnsjax.infer.factored`) evaluate the counts from their exact quadratic
+form, built once per scan and checked against the full model at random points
+of the scanned box. ``factored="auto"`` (default) does so for scans of at least
+``AUTO_MIN_POINTS`` points whenever the objective's split is known and the
+check passes, and falls back to the full model otherwise (e.g. when
+``quench_k`` is scanned); ``True`` insists (``FactoringError`` says why not);
+``False`` never factors. ``ScanResult.notes["factored"]`` says which was used.
+
 Sharding
 --------
 ``mesh=`` (a 1-D :class:`jax.sharding.Mesh`, see :mod:`cevnsjax.sharding`)
@@ -85,6 +97,7 @@ import numpy as np
 
 from ..parameters import PARAMETERS, ParameterError, Params
 from ..sharding import to_host as _to_host
+from .factored import factor_for_scan
 from .fit import check_names
 from .scan_engine import (  # noqa: F401
     BATCHING_MODES,
@@ -160,7 +173,7 @@ class ScanResult:
 def grid_scan_nd(objective, params: Params, axes: dict, *, chunk_size: int | None = None,
                  max_memory_bytes: int | None = None, batching: str = "grid", mesh=None,
                  blocks_per_call: int | None = None, progress=None, keep_values: bool = True,
-                 on_chunk: Callable | None = None, check_ranges: bool = True) -> ScanResult:
+                 on_chunk: Callable | None = None, check_ranges: bool = True, factored="auto") -> ScanResult:
     """The objective on the product grid of ``axes`` = ``{name: 1-D values}``
     (other parameters fixed at ``params``).
 
@@ -170,6 +183,7 @@ def grid_scan_nd(objective, params: Params, axes: dict, *, chunk_size: int | Non
     (sharding), ``progress`` (True for a bar, or ``f(done, total)``).
     ``on_chunk(index_slices, values)`` receives each tile as it arrives
     (``index_slices``: one ``slice`` per axis into the full grid).
+    ``factored``: see the module docstring (factored scans).
     """
     names = check_names(tuple(axes))
     if len(set(names)) != len(names):
@@ -179,6 +193,8 @@ def grid_scan_nd(objective, params: Params, axes: dict, *, chunk_size: int | Non
     lengths = tuple(a.size for a in arrays)
     n_points = math.prod(lengths)
     dtype = jnp.asarray(0.0).dtype
+    objective, fnote = factor_for_scan(objective, params, names, {n: (a.min(), a.max()) for n, a in zip(names, arrays)},
+                                       n_points, factored)
 
     def spec_for(chunk):
         tile = _grid_tile(lengths, chunk)
@@ -233,6 +249,7 @@ def grid_scan_nd(objective, params: Params, axes: dict, *, chunk_size: int | Non
 
     n_calls = _run(spec, k, n_blocks, mesh, objective, params, dyn, input_for_range, write, progress, n_points)
     seconds = time.perf_counter() - t0
+    notes.update(fnote)
     best = {n: float(arrays[i][state["arg"][i]]) for i, n in enumerate(names)} if state["arg"] else {}
     return ScanResult(
         names=names, values=values, axes={n: a for n, a in zip(names, arrays)}, points=None, n_points=n_points,
@@ -244,8 +261,9 @@ def grid_scan_nd(objective, params: Params, axes: dict, *, chunk_size: int | Non
 
 
 def _flat_scan(kind, objective, params, names, n_points, dyn, host_points, *, chunk_size, max_memory_bytes, batching,
-               mesh, blocks_per_call, progress, keep_values, keep_points, on_chunk):
+               mesh, blocks_per_call, progress, keep_values, keep_points, on_chunk, box, factored):
     dtype = jnp.asarray(0.0).dtype
+    objective, fnote = factor_for_scan(objective, params, names, box, n_points, factored)
     k_names = len(names)
 
     def spec_for(chunk):
@@ -307,6 +325,7 @@ def _flat_scan(kind, objective, params, names, n_points, dyn, host_points, *, ch
     else:
         pts = {n: points[:, i] for i, n in enumerate(names)} if points is not None else None
     notes["argmin"] = state["arg"]
+    notes.update(fnote)
     return ScanResult(
         names=names, values=values, axes=None, points=pts, n_points=n_points, minimum=state["min"], best=best,
         batching=batching, chunk_size=b, block_shape=(b,), blocks_per_call=k, n_calls=n_calls,
@@ -318,7 +337,7 @@ def _flat_scan(kind, objective, params, names, n_points, dyn, host_points, *, ch
 def points_scan(objective, params: Params, points: dict, *, chunk_size: int | None = None,
                 max_memory_bytes: int | None = None, batching: str = "scanned", mesh=None,
                 blocks_per_call: int | None = None, progress=None, keep_values: bool = True,
-                on_chunk: Callable | None = None, check_ranges: bool = True) -> ScanResult:
+                on_chunk: Callable | None = None, check_ranges: bool = True, factored="auto") -> ScanResult:
     """The objective at the points ``points`` = ``{name: 1-D values}`` (common
     length; other parameters fixed at ``params``); ``values`` has shape (n,).
 
@@ -333,13 +352,14 @@ def points_scan(objective, params: Params, points: dict, *, chunk_size: int | No
     host = np.stack(cols, axis=1).astype(jnp.asarray(0.0).dtype)
     return _flat_scan("points", objective, params, names, host.shape[0], (), host, chunk_size=chunk_size,
                       max_memory_bytes=max_memory_bytes, batching=batching, mesh=mesh, blocks_per_call=blocks_per_call,
-                      progress=progress, keep_values=keep_values, keep_points=True, on_chunk=on_chunk)
+                      progress=progress, keep_values=keep_values, keep_points=True, on_chunk=on_chunk,
+                      box={n: (c.min(), c.max()) for n, c in zip(names, cols)}, factored=factored)
 
 
 def random_scan(objective, params: Params, ranges: dict, n_points: int, *, seed: int = 0,
                 chunk_size: int | None = None, max_memory_bytes: int | None = None, batching: str = "scanned",
                 mesh=None, blocks_per_call: int | None = None, progress=None, keep_values: bool = True,
-                keep_points: bool = True, on_chunk: Callable | None = None) -> ScanResult:
+                keep_points: bool = True, on_chunk: Callable | None = None, factored="auto") -> ScanResult:
     """The objective at ``n_points`` points drawn uniformly in the box
     ``ranges`` = ``{name: (lo, hi)}`` (inside each parameter's allowed range).
 
@@ -363,18 +383,20 @@ def random_scan(objective, params: Params, ranges: dict, n_points: int, *, seed:
     dyn = (jax.random.PRNGKey(seed), jnp.asarray(lo, dtype=dtype), jnp.asarray(hi, dtype=dtype))
     return _flat_scan("random", objective, params, names, n_points, dyn, None, chunk_size=chunk_size,
                       max_memory_bytes=max_memory_bytes, batching=batching, mesh=mesh, blocks_per_call=blocks_per_call,
-                      progress=progress, keep_values=keep_values, keep_points=keep_points, on_chunk=on_chunk)
+                      progress=progress, keep_values=keep_values, keep_points=keep_points, on_chunk=on_chunk,
+                      box=dict(zip(names, zip(lo, hi))), factored=factored)
 
 
 def grid_scan(objective, params: Params, x_name: str, xs, y_name: str, ys, *, chunk: int = 16384,
-              max_memory_bytes: int | None = None, batching: str = "grid", mesh=None, progress=None) -> np.ndarray:
+              max_memory_bytes: int | None = None, batching: str = "grid", mesh=None, progress=None,
+              factored="auto") -> np.ndarray:
     """χ² on the grid ``xs × ys``, an array of shape ``(len(ys), len(xs))``,
     evaluated in blocks of at most ``chunk`` points (see :func:`grid_scan_nd`,
     which returns the timing and sizing with the values)."""
     check_names((x_name, y_name))
     result = grid_scan_nd(objective, params, {y_name: ys, x_name: xs}, chunk_size=chunk,
                           max_memory_bytes=max_memory_bytes, batching=batching, mesh=mesh, progress=progress,
-                          check_ranges=False)
+                          check_ranges=False, factored=factored)
     return result.values
 
 

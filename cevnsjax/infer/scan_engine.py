@@ -130,13 +130,16 @@ def _call(spec: _BlockSpec, mesh, objective, params, dyn, block_inputs, n_valid)
 # Sizing: block size from a memory budget
 # ---------------------------------------------------------------------------
 def _compiled_bytes(spec, mesh, objective, params, dyn, block_inputs) -> int:
-    """XLA's memory estimate of one call: temporaries + arguments + outputs [bytes]."""
+    """Memory of one call while the host loop runs [bytes]: XLA's estimate of
+    the call (temporaries + arguments + outputs) plus the previous call's
+    outputs, alive while this one runs (two calls in flight), and their copy
+    on the host."""
     lowered = _call.lower(spec, mesh, objective, params, dyn, block_inputs, np.int32(block_inputs.shape[0]))
     compiled = lowered.compile()
     stats = getattr(compiled, "compiled", compiled).memory_analysis()  # equinox wraps jax's Compiled
     if stats is None:  # backend without memory analysis
         return -1
-    return int(stats.temp_size_in_bytes + stats.argument_size_in_bytes + stats.output_size_in_bytes)
+    return int(stats.temp_size_in_bytes + stats.argument_size_in_bytes + 3 * stats.output_size_in_bytes)
 
 
 def _grid_tile(lengths, chunk: int) -> tuple[int, ...]:
@@ -202,8 +205,8 @@ def _plan(spec_for, n_points: int, n_blocks_for, objective, params, dyn_for, inp
             per_point = max((m2 - m1) / (n2 - n1), 1.0)
             fixed = max(m1 - per_point * n1, 0.0)
             notes.update(bytes_per_point=per_point, fixed_bytes=fixed)
-            # the budget holds one block's working set plus the call's outputs (8 B/pt each)
-            chunk = int((budget - fixed) / (per_point + 16.0))
+            # the budget holds one block's working set plus the calls' outputs (8 B/pt each)
+            chunk = int((budget - fixed) / (per_point + 48.0))
             if chunk < 1:
                 raise ValueError(f"max_memory_bytes={budget:,} is below the fixed footprint of one block "
                                  f"({fixed:,.0f} bytes measured); raise it")
@@ -223,7 +226,7 @@ def _plan(spec_for, n_points: int, n_blocks_for, objective, params, dyn_for, inp
             k = int(blocks_per_call)
         k = min(k, n_blocks)
         if max_memory_bytes is not None and "bytes_per_point" in notes:
-            k = max(1, min(k, int(max_memory_bytes / 4 / (16.0 * spec.points_per_block))))  # outputs ≤ budget/4
+            k = max(1, min(k, int(max_memory_bytes / 4 / (48.0 * spec.points_per_block))))  # outputs ≤ budget/4
         # at least two block slots per device and call (padding slots are skipped, not
         # computed): with a single slot XLA folds the loop's indexing away and may fuse
         # the block's last operations differently, changing results in the last bit

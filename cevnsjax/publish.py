@@ -127,7 +127,13 @@ def write_hepdata(outdir, tables: list[dict], *, comment: str = "", csv: bool = 
                 else:
                     columns[head] = vals
             pending.append((csv_dir / f"{_file_stem(name)}.csv", columns))
-    submission.create_files(str(outdir), validate=False, remove_old=True)  # clears outdir first
+    # hepdata_lib also packs a submission.tar.gz into the working directory: let it do so in a
+    # temporary one, so that nothing is left beside the caller's files
+    import contextlib
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch, contextlib.chdir(scratch):
+        submission.create_files(str(Path(outdir).resolve()), validate=False, remove_old=True)  # clears outdir first
     files += [write_csv(path, columns) for path, columns in pending]
     files += sorted(str(p) for p in outdir.glob("*.yaml"))
     valid = None

@@ -1,11 +1,10 @@
 """Simulation-based calibration of the counting analysis' posteriors: θ from
 the prior, a data set from the model (α from its constraint, then the count),
-NUTS on that data set, rank of θ among the draws. 100 data sets per parameter
-in one vmapped program (200 with ``CEVNSJAX_SLOW_TESTS=1``); ranks uniform by
+NUTS on that data set, rank of θ among the draws. 200 data sets per parameter
+in one vmapped program; ranks uniform by
 Pearson's χ² over 10 bins (≥ 10 expected per bin, p > 0.01) and by the
 Kolmogorov–Smirnov distance at its 1 % critical value 1.63/√n."""
 
-import os
 
 import numpy as np
 import pytest
@@ -19,7 +18,7 @@ def analysis(conus_plus):
     return infer.counting_analysis(conus_plus)
 
 
-N_DATASETS = 200 if os.environ.get("CEVNSJAX_SLOW_TESTS", "").strip() not in ("", "0") else 100
+N_DATASETS = 200
 
 
 @pytest.mark.parametrize("name, prior", [("sin2_theta_w", None), ("mu_nu", bayes.uniform_prior(0.0, 2e-9))])

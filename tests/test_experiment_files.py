@@ -243,7 +243,7 @@ def _tab_spec():
 
 @pytest.mark.parametrize("edit, field, words", [
     (lambda d: d.update(quenching={"type": "birks"}), "detectors[0].quenching.type", "unknown type 'birks'"),
-    (lambda d: d.update(threshold_keVnr=-1.0), "detectors[0].threshold_keVnr", "must be > 0"),
+    (lambda d: d.update(threshold_keVnr=-1.0), "detectors[0].threshold_keVnr", "minimum of 0"),
     (lambda d: d.update(threshold_eVee=300.0), "detectors[0].threshold_keVnr", "give one threshold"),
     (lambda d: (d.pop("threshold_keVnr"), d.pop("roi_max_keVnr"), d.update(bins={"unit": "keVnr", "edges": [0.3, 1.0, 0.8]})),
      "detectors[0].bins.edges", "strictly increasing"),

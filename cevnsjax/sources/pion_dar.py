@@ -77,7 +77,7 @@ SCHEMA = {
         "nu_per_flavour_per_pot": {"type": "number", "exclusiveMinimum": 0, "maximum": 10},
         "protons_on_target": {"type": "number", "exclusiveMinimum": 0, "maximum": 1e30},
         "beam_days": {"type": "number", "exclusiveMinimum": 0, "maximum": 1e5},
-        "distance_m": {"type": "number", "exclusiveMinimum": 0.1, "maximum": 1e13},
+        "distance_m": {"type": "number", "exclusiveMinimum": 0.1, "maximum": 1e4},  # a stopped-pion beam is seen within kilometres
         "timing": _TIMING,
     },
 }

@@ -48,8 +48,8 @@ SCHEMA = {
     "properties": {
         "type": {"const": NAME},
         # the largest commercial sites run ~8 GW per unit, < 10 units
-        "thermal_power_GW": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
-        "distance_m": {"type": "number", "exclusiveMinimum": 0.1, "maximum": 1e13},
+        "thermal_power_GW": {"type": "number", "minimum": 1e-6, "maximum": 100},  # 1 kW research reactor to 100 GW
+        "distance_m": {"type": "number", "exclusiveMinimum": 0.1, "maximum": 1e7},  # 10,000 km: any reactor experiment
         "fission_fractions": {
             "type": "object",
             "required": list(rs.FISSION_ISOTOPES),

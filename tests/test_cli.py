@@ -145,7 +145,8 @@ def test_default_scan_range_of_an_open_interval_parameter(capsys):
 def test_plots_are_staged_and_renamed(capsys, tmp_path):
     out = run_json(capsys, "limit", "mu_nu", "--plot", str(tmp_path / "mu.png"))
     assert out["plots"] == [str(tmp_path / "mu.png"), str(tmp_path / "mu.pdf")]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["mu.pdf", "mu.png"]
+    # the figure's numbers are written beside it as CSV
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mu.csv", "mu.pdf", "mu.png"]
     # a failing command leaves nothing behind, not even its staging folder
     assert main(["limit", "mu_nu", "--plot", str(tmp_path / "other.png"), "--param", "quench_k=0"]) == 2
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["mu.pdf", "mu.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mu.csv", "mu.pdf", "mu.png"]

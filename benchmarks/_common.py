@@ -53,13 +53,18 @@ def write_table(section: str, rows: list[str]) -> None:
     readme.write_text(f"{head}{begin}\n{table}\n{end}{tail}")
 
 
-def conus_plus_counting():
+def conus_plus_counting(tabulated: bool = True):
     """float64 on, the shipped conus-plus experiment, its nominal parameters and
-    the seed paper's counting analysis: the set-up most benchmarks share."""
+    the seed paper's counting analysis: the set-up most benchmarks share. With
+    ``tabulated`` (the default path of analyses loaded by name) the response is
+    tabulated at the nominal response nuisances, else integrated per call."""
     import cevnsjax as cj
     from cevnsjax import infer
+    from cevnsjax.rates import tabulate_response
 
     cj.enable_x64()
     experiment = cj.load_experiment("conus-plus")
     params = cj.nominal_params(experiment)
+    if tabulated:
+        experiment = tabulate_response(experiment, params)
     return experiment, params, infer.counting_analysis(experiment)

@@ -89,9 +89,8 @@ def predict_counts(
                     "source.total_flux_cm2_s; use thermal_power"
                 )
             continue
-        experiment = (
-            first if mode == flux_normalisation or mode is None else load_experiment(name, flux_normalisation=mode)
-        )
+        reuse = mode is None or mode == (flux_normalisation or source.get("normalisation"))
+        experiment = first if reuse else load_experiment(name, flux_normalisation=mode)
         params = make_params(experiment.nominal(), **dict(overrides or {}))
         raw = jax.device_get(expected_counts_by_channel(params, experiment))
         by_channel = {ch: np.asarray(raw[ch]) for ch in ("nuclear", "electron") if ch in raw}

@@ -29,6 +29,7 @@ the API verbs, and vmap over a leading batch axis of ``params``::
 
 from __future__ import annotations
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 
@@ -52,7 +53,6 @@ from .parameters import PARAMETERS, Params
 from .quenching import lindhard_yield_from_epsilon
 from .targets import form_factor_from_rms, momentum_transfer
 
-
 #: Flavour-diagonal NSI parameter names per lepton flavour (τ has none yet).
 _DIAGONAL_NSI = {"e": ("eps_ee_uV", "eps_ee_dV"), "mu": ("eps_mumu_uV", "eps_mumu_dV")}
 #: Off-diagonal NSI that a neutrino of each lepton flavour feels (incoherently).
@@ -72,7 +72,7 @@ def neutron_form_factor(params: Params, experiment: Experiment):
     ])
     rms = ex.neutron_rms_default + shift
     q = momentum_transfer(ex.recoil[None, :], ex.isotope_mass[:, None])
-    return form_factor_from_rms(ex.form_factor, q, rms[:, None])
+    return form_factor_from_rms(ex.form_factor, q, rms[:, None], ex.form_factor_x_max)
 
 
 def recoil_spectrum_by_isotope(params: Params, experiment: Experiment):
@@ -149,11 +149,24 @@ def family_response(params: Params, experiment: Experiment):
     return jnp.stack(rows) * ex.bin_mask[:, None, None, :]
 
 
+#: The response nuisances a stacked-detector table is built for (energy_scale
+#: is exact in a table: it moves the argument E = μ · energy_scale).
+TABLE_NUISANCES = ("res_scale", "fano", "eff_shift_eVee", "eff_width_scale")
+
+
 def response_at(params: Params, experiment: Experiment, mu):
     """P_{d,b}(μ) for true ionisation energies ``mu`` (n,) [MeV]: (n_det, n, n_bins);
-    the energy-scale nuisance multiplies μ."""
+    the energy-scale nuisance multiplies μ. With a response table
+    (:func:`tabulate_response`) it is interpolated from the table, else integrated."""
     ex = experiment
     mu = mu * params.energy_scale
+    if ex.response_table is not None:
+        table = ex.response_table
+        return table(mu, jnp.stack([getattr(params, n) for n in table.names])) * ex.bin_mask[:, None, :]
+    return _integrated_response(params, ex, mu)
+
+
+def _integrated_response(params: Params, ex: Experiment, mu):
     sigma0 = ex.sigma0 * params.res_scale  # (n_det,)
     sigma = resolution_sigma(mu[None, :], sigma0[:, None], params.fano, ex.pair_energy)  # (n_det, n_T)
     e50 = ex.eff_e50 + params.eff_shift_eVee * units.eV
@@ -164,6 +177,84 @@ def response_at(params: Params, experiment: Experiment, mu):
 
     response = jax.vmap(one_detector)(sigma, ex.bin_lo, ex.bin_hi, e50, width)
     return response * ex.bin_mask[:, None, :]
+
+
+def tabulate_response(experiment: Experiment, params: Params | None = None, *, per_sigma: int = 24) -> Experiment:
+    """The experiment with its stacked detectors' response tabulated at the
+    response nuisances of ``params`` (nominal if None): P_{d,b}(E) and its
+    derivatives in :data:`TABLE_NUISANCES` on a uniform grid of E = μ·energy_scale
+    from 0 to beyond the last bin's resolution window, ``per_sigma`` points per
+    smallest resolution width (at most 1 eV apart). Counts agree with the
+    integrated response to ≤ 1e-6 relative and gradients to ≤ 1e-5 (tested);
+    at other values of those nuisances the table returns NaN, so fits, scans and
+    samplers that vary them use :func:`exact_response`. Experiments whose
+    detectors use the detector family, or with the electron channel, are
+    returned unchanged (their response is integrated)."""
+    import numpy as np
+
+    from .detector.table import StackedResponseTable
+    from .parameters import make_params
+
+    ex = exact_response(experiment)
+    if ex.family:
+        return ex
+    p = (make_params(ex.nominal()) if params is None else params).replace(energy_scale=1.0)
+    at = jnp.stack([jnp.asarray(getattr(p, n), dtype=ex.recoil.dtype) for n in TABLE_NUISANCES])
+    sigma0 = np.asarray(ex.sigma0) * float(p.res_scale)
+    fano, pair = float(p.fano), float(ex.pair_energy)
+    top = float(np.max(np.asarray(ex.bin_hi) * np.asarray(ex.bin_mask)))
+    e_top = top
+    for _ in range(4):  # the last bin's upper edge plus the resolution window at E_top
+        e_top = top + (ex.response_window + 1.0) * float(np.max(np.sqrt(sigma0**2 + fano * pair * e_top)))
+    h = min(units.eV, float(np.min(sigma0)) / per_sigma)
+    n_grid = int(np.ceil(e_top / h)) + 1
+    grid = jnp.asarray(np.arange(n_grid) * h, dtype=ex.recoil.dtype)
+
+    @jax.jit
+    def build(grid, at, p, ex):
+        ones = jnp.ones_like(grid)
+
+        def response(e, nuis):
+            q = p.replace(**dict(zip(TABLE_NUISANCES, nuis, strict=True)))
+            return _integrated_response(q, ex, e)
+
+        values, slopes = jax.jvp(lambda e: response(e, at), (grid,), (ones,))
+
+        def direction(unit):  # ∂P/∂(nuisance) along ``unit`` and its slope in E
+            return jax.jvp(lambda e: jax.jvp(lambda v: response(e, v), (at,), (unit,))[1], (grid,), (ones,))
+
+        dirs, dir_slopes = jax.vmap(direction)(jnp.eye(at.shape[0], dtype=at.dtype))
+        return values, slopes * h, dirs, dir_slopes * h
+
+    values, slopes, dirs, dir_slopes = build(grid, at, p, ex)
+    table = StackedResponseTable(jnp.asarray(0.0, dtype=grid.dtype), jnp.asarray(1.0 / h, dtype=grid.dtype),
+                                 values, slopes, dirs, dir_slopes, at, TABLE_NUISANCES)
+    return eqx.tree_at(lambda e: e.response_table, ex, table, is_leaf=lambda x: x is None)
+
+
+def exact_response(experiment: Experiment) -> Experiment:
+    """The experiment with its response integrated at every evaluation (no table)."""
+    if experiment.response_table is None:
+        return experiment
+    return eqx.tree_at(lambda e: e.response_table, experiment, None)
+
+
+def tabulate_in(tree, params: Params | None = None):
+    """``tree`` with every experiment in it tabulated (:func:`tabulate_response`)
+    at the response nuisances of ``params``."""
+    is_ex = lambda x: isinstance(x, Experiment)  # noqa: E731
+    return jax.tree_util.tree_map(lambda x: tabulate_response(x, params) if is_ex(x) else x, tree, is_leaf=is_ex)
+
+
+def exact_response_for(tree, names):
+    """``tree`` (an analysis, objective or experiment) with every tabulated
+    experiment in it replaced by its integrated form when ``names`` (the
+    parameters a fit, scan or sampler varies) include a table nuisance
+    (:data:`TABLE_NUISANCES`); otherwise ``tree`` itself."""
+    if not set(names) & set(TABLE_NUISANCES):
+        return tree
+    is_ex = lambda x: isinstance(x, Experiment)  # noqa: E731
+    return jax.tree_util.tree_map(lambda x: exact_response(x) if is_ex(x) else x, tree, is_leaf=is_ex)
 
 
 def electron_spectrum(params: Params, experiment: Experiment):

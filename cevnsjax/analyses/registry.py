@@ -9,6 +9,12 @@ notebooks.
 * a COHERENT data set (``coherent-csi-2017``, ``coherent-lar-2020``) → its
   binned Poisson analysis from the public release (:mod:`.coherent`).
 
+Experiments from files get their detector response tabulated
+(:func:`cevnsjax.rates.tabulate_response`) at the nominal values of the
+response nuisances, or at those given in ``overrides``; fits, scans and
+samplers that vary one of those nuisances switch to the integrated response
+(:func:`cevnsjax.rates.exact_response_for`).
+
 :func:`load_analyses` joins several with :func:`~.model.combine`: physics
 parameters are shared, each analysis keeps its own nuisances.
 """
@@ -112,6 +118,7 @@ def load_analysis(name: str, *, physics: dict | None = None, spectra: str | None
 
 def _load_file_analysis(name, physics, spectra, measured, sigma_alpha, flux_normalisation, overrides) -> LoadedAnalysis:
     from ..experiment import load_experiment, read_experiment_spec
+    from ..rates import tabulate_in, tabulate_response
     from . import SEED_MEASURED, SEED_SIGMA_ALPHA, asimov_spectra, counting_analysis, onoff_analysis, read_spectra
 
     spec = read_experiment_spec(name)
@@ -127,6 +134,7 @@ def _load_file_analysis(name, physics, spectra, measured, sigma_alpha, flux_norm
                              "is analysed with its ON/OFF spectra (use --spectra FILE)")
         analysis = onoff_analysis(name, experiment_kwargs=kwargs or None)
         nominal = analysis.experiment.nominal()
+        analysis = tabulate_in(analysis, make_params(nominal, **overrides))
         if spectra:
             data = read_spectra(spectra, analysis.experiment)
             return LoadedAnalysis(spec["name"], analysis.with_data(data["on"], data["off"]), nominal, analysis.experiment,
@@ -137,6 +145,7 @@ def _load_file_analysis(name, physics, spectra, measured, sigma_alpha, flux_norm
         raise ValueError(f"--spectra: experiment {spec['name']!r} has no spectral (ON/OFF) model; it uses the counting "
                          "analysis")
     experiment = load_experiment(name, **kwargs)
+    experiment = tabulate_response(experiment, make_params(experiment.nominal(), **overrides))
     analysis = counting_analysis(experiment, SEED_MEASURED if measured is None else measured,
                                  SEED_SIGMA_ALPHA if sigma_alpha is None else sigma_alpha)
     return LoadedAnalysis(experiment.name, analysis, experiment.nominal(), experiment)

@@ -32,7 +32,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import gammainc, gammaln
-from scipy.optimize import brentq
 
 from .. import units
 from ..quadrature import map_nodes
@@ -113,6 +112,8 @@ class PhotoelectronResponse(eqx.Module):
         else:
             c = float(self.shape_per_pe)
             tail = lambda m: stats.gamma.sf(first, 1.0 + c * m, scale=m / (1.0 + c * m))  # noqa: E731
+        from scipy.optimize import brentq  # set-up only: keeps scipy out of the import
+
         log_mean = brentq(lambda u: math.log(max(tail(math.exp(u)), 1e-300)) - math.log(_TAIL), math.log(1e-12), math.log(first))
         per_mev = float(self.light_yield) * float(extreme.light_yield_scale) * float(extreme.energy_scale)
         return math.exp(log_mean) / per_mev

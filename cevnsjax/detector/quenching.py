@@ -38,23 +38,24 @@ def lindhard_epsilon(recoil, Z):
     return 11.5 * Z ** (-7.0 / 3.0) * (recoil / units.keV)
 
 
-def lindhard_yield_from_epsilon(epsilon, k):
-    """Quenching factor Y(ε; k); Y → 0 as ε → 0 with finite gradients at ε = 0."""
+def lindhard_yield_from_epsilon(epsilon, k, xp=jnp):
+    """Quenching factor Y(ε; k); Y → 0 as ε → 0 with finite gradients at ε = 0.
+    ``xp``: the array module (``numpy`` for set-up code that needs no tracing)."""
     positive = epsilon > 0
-    eps = jnp.where(positive, epsilon, 1.0)  # double-where for ε^0.15 at 0
+    eps = xp.where(positive, epsilon, 1.0)  # double-where for ε^0.15 at 0
     g = 3.0 * eps**0.15 + 0.7 * eps**0.6 + eps
     y = k * g / (1.0 + k * g)
-    return jnp.where(positive, y, 0.0)
+    return xp.where(positive, y, 0.0)
 
 
-def lindhard_yield(recoil, Z, k):
+def lindhard_yield(recoil, Z, k, xp=jnp):
     """Lindhard quenching factor for recoil ``recoil`` [MeV]."""
-    return lindhard_yield_from_epsilon(lindhard_epsilon(recoil, Z), k)
+    return lindhard_yield_from_epsilon(lindhard_epsilon(recoil, Z), k, xp)
 
 
-def ionisation_energy(recoil, Z, k):
+def ionisation_energy(recoil, Z, k, xp=jnp):
     """Electron-equivalent ionisation energy E_ee = Y T [MeV] for recoil T [MeV]."""
-    return lindhard_yield(recoil, Z, k) * recoil
+    return lindhard_yield(recoil, Z, k, xp) * recoil
 
 
 # --- the models ----------------------------------------------------------------

@@ -35,7 +35,6 @@ from __future__ import annotations
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from scipy.optimize import brentq
 
 from ..quadrature import map_nodes
 from .efficiency import Efficiency, build_efficiency, efficiency_schema, trigger_efficiency
@@ -119,6 +118,8 @@ class GaussianResponse(eqx.Module):
 
         if reach(0.0) >= 0.0:
             return 0.0
+        from scipy.optimize import brentq  # set-up only: keeps scipy out of the import
+
         return brentq(reach, 0.0, target, xtol=1e-15, rtol=1e-12) / float(extreme.energy_scale)
 
 

@@ -32,7 +32,15 @@ from ..parameters import PARAMETERS
 from ..quadrature import log_nodes, map_nodes
 from ..quenching import ionisation_energy
 from ..sources import Source, SourceError, build_source
-from ..targets import Target, TargetError, default_rms_radius, form_factor_from_rms, load_target, max_recoil, momentum_transfer
+from ..targets import (
+    Target,
+    TargetError,
+    default_rms_radius,
+    form_factor_from_rms,
+    load_target,
+    max_recoil,
+    momentum_transfer,
+)
 from ..targets.form_factors import min_neutrino_energy
 from .detectors import DetectorSpecError, compile_family, is_family_form
 from .spec import ExperimentError, _read_json, read_experiment_spec, resolve_experiment_path, validate_experiment_spec
@@ -95,6 +103,12 @@ class Experiment(eqx.Module):
     response_nodes: int = eqx.field(static=True)
     response_window: float = eqx.field(static=True)
     nominal_parameters: tuple[tuple[str, float], ...] = eqx.field(static=True)
+    # static bound on q·r of the neutron form factor over the recoil grid and
+    # the allowed neutron radii: below 4 the form factor is summed as a series
+    form_factor_x_max: float = eqx.field(static=True, default=math.inf)
+    # P_{d,b}(E) tabulated for one setting of the response nuisances
+    # (:func:`cevnsjax.rates.tabulate_response`); None: the exact response
+    response_table: object = None
 
     @property
     def n_detectors(self) -> int:
@@ -107,6 +121,18 @@ class Experiment(eqx.Module):
     def nominal(self) -> dict[str, float]:
         """The experiment's nominal parameter values (registry defaults elsewhere)."""
         return dict(self.nominal_parameters)
+
+
+def _form_factor_bound(recoil, isotopes, rms_default) -> float:
+    """Bound on q·r (r ≤ √(5/3)·rms) over the recoil nodes and every allowed
+    value of the isotopes' neutron radius parameters, with a 25 % margin."""
+    bound = 0.0
+    for (el, iso, _), rms in zip(isotopes, rms_default, strict=True):
+        name = f"rn_{el.symbol}"
+        shift = PARAMETERS[name].upper - PARAMETERS[name].default if name in PARAMETERS else 0.0
+        q_fm = math.sqrt(2.0 * iso.nuclear_mass * float(np.max(recoil))) / units.HBARC_MEV_FM
+        bound = max(bound, q_fm * math.sqrt(5.0 / 3.0) * (float(rms) + max(shift, 0.0)))
+    return 1.25 * bound
 
 
 def _recoil_range(target: Target, spec: dict, e_max: float) -> tuple[float, float]:
@@ -133,7 +159,7 @@ def _recoil_range(target: Target, spec: dict, e_max: float) -> tuple[float, floa
         lo, hi = math.log(1e-9), math.log(t_hi)  # bisection in ln T on the monotone E_ee(T)
         for _ in range(200):
             mid = 0.5 * (lo + hi)
-            if float(ionisation_energy(math.exp(mid), element.Z, _K_MAX)) < e_floor:
+            if float(ionisation_energy(math.exp(mid), element.Z, _K_MAX, np)) < e_floor:
                 lo = mid
             else:
                 hi = mid
@@ -340,6 +366,7 @@ def _build(spec: dict, flux_normalisation: str | None, base_dir: Path | None) ->
         flux_normalisation=str(source.info.get("normalisation", source.type)),
         response_nodes=int(numerics["response_nodes"]),
         response_window=float(numerics["response_window_sigma"]),
+        form_factor_x_max=_form_factor_bound(recoil, isotopes, rms),
         nominal_parameters=tuple(sorted(nominal.items())),
     )
     return fields_np, static

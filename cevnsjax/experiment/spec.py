@@ -47,7 +47,7 @@ EXPERIMENT_SCHEMA = json.loads((data_root() / SCHEMA_FILE).read_text(encoding="u
 #: schema_version values this cevnsjax reads.
 SCHEMA_VERSIONS = (1, 2)
 
-DEFAULT_NUMERICS = {"recoil_nodes": 96, "flux_nodes": 48, "response_nodes": 16, "response_window_sigma": 7.0,
+DEFAULT_NUMERICS = {"recoil_nodes": 96, "flux_nodes": 48, "response_nodes": 24, "response_window_sigma": 7.0,
                     "electron_panel_eV": 20.0, "electron_panel_nodes": 4}
 DEFAULT_PHYSICS = {"couplings": "tree", "form_factor": "helm", "vector_mediator": "universal", "channels": ["nuclear"]}
 

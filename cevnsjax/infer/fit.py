@@ -27,6 +27,7 @@ import optimistix as optx
 from jax.scipy.special import ndtri
 
 from ..parameters import PARAMETERS, ParameterError, Params
+from ..rates import exact_response_for
 
 
 def delta_chi2_level(cl: float, dof: int = 1) -> float:
@@ -138,6 +139,7 @@ def _starts(params: Params, free, n_starts: int, seed: int):
 def fit(objective, params: Params, free, *, n_starts: int = 4, seed: int = 0) -> FitResult:
     """Minimise ``objective`` over the ``free`` parameters (others fixed at
     ``params``), from ``n_starts`` starting points; returns the best."""
+    objective = exact_response_for(objective, tuple(free))
     free = check_names(free)
     if not free:
         return FitResult(params, float(objective(params)), free, True, 1)
@@ -169,6 +171,7 @@ def _bisect(objective, params: Params, poi: str, offset, lo, hi):
 
 def profile_chi2(objective, params: Params, poi: str, values, nuisances=()) -> np.ndarray:
     """χ² profiled over ``nuisances`` at each value of ``poi`` (vmapped)."""
+    objective = exact_response_for(objective, (poi, *nuisances))
     check_names((poi, *nuisances))
     values = jnp.atleast_1d(jnp.asarray(values, dtype=float))
     if not nuisances:
@@ -182,6 +185,7 @@ def profile_chi2(objective, params: Params, poi: str, values, nuisances=()) -> n
 def hessian_error(objective, best: FitResult, poi: str) -> float:
     """Parabolic 1σ error of ``poi``: sqrt(2 [H⁻¹]_poi,poi), H the Hessian of χ²
     in the free parameters (physical coordinates) at the best fit."""
+    objective = exact_response_for(objective, (*best.free, poi))
     names = best.free if poi in best.free else (poi,)
     x0 = jnp.stack([getattr(best.params, n) for n in names])
 
@@ -238,6 +242,7 @@ class Interval:
 def profile_interval(objective, best: FitResult, poi: str, *, cl: float = 0.682689492137086, nuisances=()) -> Interval:
     """Asymmetric profile-likelihood interval of ``poi`` at ``cl`` (1 dof);
     an end is None where Δχ² stays below the level up to the range boundary."""
+    objective = exact_response_for(objective, (*best.free, poi, *nuisances))
     level = delta_chi2_level(cl, 1)
     lo, hi = _bounds(poi)
     x0 = best.value(poi)
@@ -253,6 +258,7 @@ def upper_limit(objective, params: Params, poi: str, *, cl: float = 0.9, nuisanc
     """One-sided upper limit on ``poi`` (e.g. μν ≥ 0): fit ``poi`` (with
     ``nuisances`` profiled) inside its physical range, then find the value
     above the best fit where Δχ² = z² with z = Φ⁻¹((1+CL)/2)."""
+    objective = exact_response_for(objective, (poi, *nuisances))
     check_names((poi, *nuisances))
     level = delta_chi2_level(cl, 1)
     best = fit(objective, params, (poi, *nuisances), n_starts=n_starts)
@@ -292,6 +298,7 @@ def fit_datasets(analysis, params: Params, free, data_batch) -> dict:
     (``data_batch``: the analysis' data pytree with a leading data-set axis;
     vmapped optimistix fits started at ``params``): best-fit values, Hessian
     errors, χ²_min and convergence flags, arrays with a leading data-set axis."""
+    analysis = exact_response_for(analysis, tuple(free))
     free = check_names(free)
     u0 = jnp.stack([to_unbounded(n, getattr(params, n)) for n in free])
     x, err, chi2, ok = _fit_many(analysis, params, free, data_batch, u0)

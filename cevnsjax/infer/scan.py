@@ -96,6 +96,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..parameters import PARAMETERS, ParameterError, Params
+from ..rates import exact_response_for
 from ..sharding import to_host as _to_host
 from .factored import factor_for_scan
 from .fit import check_names
@@ -193,6 +194,7 @@ def grid_scan_nd(objective, params: Params, axes: dict, *, chunk_size: int | Non
     lengths = tuple(a.size for a in arrays)
     n_points = math.prod(lengths)
     dtype = jnp.asarray(0.0).dtype
+    objective = exact_response_for(objective, names)
     objective, fnote = factor_for_scan(objective, params, names, {n: (a.min(), a.max()) for n, a in zip(names, arrays)},
                                        n_points, factored)
 
@@ -263,6 +265,7 @@ def grid_scan_nd(objective, params: Params, axes: dict, *, chunk_size: int | Non
 def _flat_scan(kind, objective, params, names, n_points, dyn, host_points, *, chunk_size, max_memory_bytes, batching,
                mesh, blocks_per_call, progress, keep_values, keep_points, on_chunk, box, factored):
     dtype = jnp.asarray(0.0).dtype
+    objective = exact_response_for(objective, names)
     objective, fnote = factor_for_scan(objective, params, names, box, n_points, factored)
     k_names = len(names)
 

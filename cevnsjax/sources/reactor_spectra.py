@@ -212,7 +212,7 @@ def flux_scale(source) -> float:
     if mode == "total_flux":
         per_fission = float(neutrinos_per_fission(
             fractions, source["captures_per_fission"], source["e_max_MeV"],
-            model=source.get("spectrum_model", "huber-mueller"), above_8MeV=source.get("above_8MeV", "polynomial")))
+            model=source.get("spectrum_model", "huber-mueller"), above_8MeV=source.get("above_8MeV", "polynomial"), xp=np))
         return source["total_flux_cm2_s"] / per_fission
     if mode == "thermal_power":
         rate = fission_rate(source["thermal_power_GW"], fractions, source["energy_per_fission_MeV"])

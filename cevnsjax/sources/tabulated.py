@@ -26,7 +26,6 @@ import re
 from pathlib import Path
 
 import numpy as np
-from scipy.interpolate import PchipInterpolator
 
 from .base import FLAVOURS, Source, SourceError, fail, validate_block
 
@@ -142,6 +141,8 @@ def build(block: dict, base_dir: Path | None = None, origin: str = "experiment")
         _check_table(energy, dphi, origin, "energy_MeV", "dphi_dE")
 
     flavour = block.get("flavour", "nu_e_bar")
+    from scipy.interpolate import PchipInterpolator  # set-up only: keeps scipy out of the import
+
     shape = PchipInterpolator(energy, dphi, extrapolate=False)
     table_integral = float(shape.integrate(energy[0], energy[-1]))
     if block["normalisation"] == "total_flux":

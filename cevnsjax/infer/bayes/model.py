@@ -35,6 +35,7 @@ import numpy as np
 
 from ...analyses.model import Analysis
 from ...parameters import ParameterError, Params
+from ...rates import exact_response_for
 from ..fit import check_names
 from .priors import Prior, gaussian_prior, resolve_prior
 
@@ -73,7 +74,7 @@ def prepare_posterior(objective, priors) -> tuple[dict[str, Prior], object]:
             import dataclasses
 
             objective = dataclasses.replace(objective, constraints=())
-    return resolved, objective
+    return resolved, exact_response_for(objective, tuple(resolved))
 
 
 def nuisance_names(objective, priors) -> tuple[str, ...]:

@@ -43,6 +43,8 @@ def print_predict(result: dict) -> None:
                 print(f"  {k.replace('_', ' ')} (expected): {v:.2f} events")
         if pub:
             print(f"  published SM prediction: {pub['value']} ± {pub['uncertainty']} events ({pub['source']})")
+        if "spectrum" in result:
+            _print_data_set_spectrum(result["spectrum"])
         return
     channels = list(result["channels"])
     print(
@@ -77,6 +79,17 @@ def print_predict(result: dict) -> None:
                     + "".join(f"{s['counts'][ch][i]:>14.4g}" for ch in s["counts"])
                 )
     print("parameters: " + ", ".join(f"{k}={v:g}" for k, v in result["parameters"].items()))
+
+
+def _print_data_set_spectrum(s: dict) -> None:
+    """Both projections of a data-release expectation (the full 2-D grid is in --json)."""
+    for axis in s["axes"]:
+        counts = s[f"counts_by_{axis['unit']}"]
+        print(f"expected events per {axis['name']} bin [{axis['unit']}] (2-D grid in --json):")
+        print(f"  {'from':>10}{'to':>10}" + "".join(f"{k:>16}" for k in counts))
+        edges = axis["edges"]
+        for i in range(len(edges) - 1):
+            print(f"  {edges[i]:>10.4g}{edges[i + 1]:>10.4g}" + "".join(f"{v[i]:>16.4g}" for v in counts.values()))
 
 
 def _print_interval(result: dict) -> None:

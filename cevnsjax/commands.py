@@ -47,7 +47,7 @@ def predict(args) -> dict:
             if args.flux_normalisation is not None:
                 raise ValueError(f"--flux-normalisation does not apply to {name!r} (a stopped-pion source, normalised "
                                  "per proton on target)")
-            results.append(predict_data_set(name, overrides=overrides))
+            results.append(predict_data_set(name, overrides=overrides, spectrum=getattr(args, "spectrum", False)))
         else:
             results.append(predict_counts(name, overrides=overrides, flux_normalisation=args.flux_normalisation,
                                           spectrum=getattr(args, "spectrum", False)))

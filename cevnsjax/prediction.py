@@ -129,10 +129,38 @@ def predict_counts(
     return result
 
 
-def predict_data_set(name: str, *, overrides: dict | None = None) -> dict:
+#: binning axes of the data-release analyses: (key of the edges in binned.json, axis name, unit)
+DATA_SET_AXES = {
+    "coherent-csi-2017": (("pe_edges", "photoelectrons", "PE"), ("time_edges_us", "arrival time", "us")),
+    "coherent-lar-2020": (("energy_edges_keVee", "reconstructed energy", "keVee"), ("t_trig_edges_us", "t_trig", "us")),
+}
+
+
+def _data_set_spectrum(name: str, components: dict) -> dict:
+    """The binned expectation of each component on the release's own 2-D
+    binning, with both one-dimensional projections."""
+    import json
+
+    import numpy as np
+
+    from .datafiles import data_root
+
+    binned = json.loads((data_root() / "experiments" / name / "binned.json").read_text(encoding="utf-8"))
+    axes = [{"name": label, "unit": unit, "edges": [float(e) for e in binned[key]]} for key, label, unit in DATA_SET_AXES[name]]
+    grid = {k: np.asarray(v, dtype=float) for k, v in components.items()}
+    return {
+        "axes": axes,
+        "counts": {k: v.tolist() for k, v in grid.items()},
+        f"counts_by_{axes[0]['unit']}": {k: v.sum(axis=1).tolist() for k, v in grid.items()},
+        f"counts_by_{axes[1]['unit']}": {k: v.sum(axis=0).tolist() for k, v in grid.items()},
+    }
+
+
+def predict_data_set(name: str, *, overrides: dict | None = None, spectrum: bool = False) -> dict:
     """Expected events of a data-release analysis (COHERENT): CEvNS at nominal
     nuisances in the analysis region, beside the backgrounds and the published
-    Standard-Model prediction."""
+    Standard-Model prediction; ``spectrum`` adds every component on the
+    release's binning (events per bin)."""
     import numpy as np
 
     from .analyses.registry import load_analysis
@@ -141,8 +169,10 @@ def predict_data_set(name: str, *, overrides: dict | None = None) -> dict:
     part = load_analysis(name)
     a = part.analysis
     params = make_params(part.nominal, **dict(overrides or {}))
-    components = {k: float(np.sum(v)) for k, v in a.components(a.precompute(params), a.nominal_nuisances()).items()}
+    grids = a.components(a.precompute(params), a.nominal_nuisances())
+    components = {k: float(np.sum(v)) for k, v in grids.items()}
     d = a.describe()
+    extra = {"spectrum": _data_set_spectrum(name, grids)} if spectrum and name in DATA_SET_AXES else {}
     return {
         "experiment": name,
         "result": "expected",
@@ -156,4 +186,5 @@ def predict_data_set(name: str, *, overrides: dict | None = None) -> dict:
         "published_sm_prediction": d.get("published_sm_prediction"),
         "model": d.get("model"),
         "parameters": params.to_dict(),
+        **extra,
     }

@@ -5,6 +5,7 @@ exposure, observed or expected) that every figure carries."""
 from __future__ import annotations
 
 import csv
+import io
 import math
 from pathlib import Path
 
@@ -124,15 +125,21 @@ def save(fig, path, *, csv_columns: dict | None = None) -> list[str]:
     """Write ``path`` as .png and .pdf and, if ``csv_columns`` is given (column
     name → sequence, padded with blanks to the longest), the plotted numbers as
     .csv beside them. Returns the .png and .pdf paths (the .csv path is the same
-    with suffix .csv)."""
+    with suffix .csv). Each file is written to a temporary sibling and renamed
+    into place, so a failure leaves no half-written figure."""
+    from ..io import atomic_path
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     out = []
-    for suffix in (".png", ".pdf"):
-        target = path.with_suffix(suffix)
-        fig.savefig(target, bbox_inches="tight")
-        out.append(str(target))
-    plt.close(fig)
+    try:
+        for suffix in (".png", ".pdf"):
+            target = path.with_suffix(suffix)
+            with atomic_path(target) as tmp:
+                fig.savefig(tmp, bbox_inches="tight")
+            out.append(str(target))
+    finally:
+        plt.close(fig)
     if csv_columns:
         write_csv(path.with_suffix(".csv"), csv_columns)
     return out
@@ -145,11 +152,14 @@ def write_csv(path, columns: dict) -> str:
     n = max((len(c) for c in data), default=0)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(names)
-        for i in range(n):
-            writer.writerow([_cell(c[i]) if i < len(c) else "" for c in data])
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(names)
+    for i in range(n):
+        writer.writerow([_cell(c[i]) if i < len(c) else "" for c in data])
+    from ..io import atomic_write_text
+
+    atomic_write_text(path, buffer.getvalue())
     return str(path)
 
 

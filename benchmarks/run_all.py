@@ -148,6 +148,9 @@ def summarise(runs: dict) -> dict:
         s["headline"] = {
             "matmul_peak_float64_flops_per_second": speed["matmul_peak_float64"]["flops_per_second"],
             "full_evaluations_per_second": speed["full_evaluations"]["per_second"],
+            **({"integrated_evaluations_per_second": speed["integrated_response"]["full_evaluations"]["per_second"],
+                "integrated_gradients_per_second": speed["integrated_response"]["gradients"]["per_second"]}
+               if "integrated_response" in speed else {}),
             "full_evaluations_per_gflops_of_peak": speed["full_evaluations"]["per_gflops_of_peak"],
             "gradients_per_second": speed["gradients"]["per_second"],
             "single_call_seconds": speed["single_call_seconds"],
@@ -160,6 +163,9 @@ def summarise(runs: dict) -> dict:
     if cli:
         s["cli"] = {k: cli[k] for k in ("command", "cold_seconds", "warm_seconds", "no_cache_seconds", "warm_over_cold")}
         s["cli"]["aim_warm_below_half_of_cold"] = cli["warm_over_cold"] < 0.5
+    rep_run = rep.get("reproduce", {})
+    if rep_run:
+        s["reproduce"] = {k: rep_run[k] for k in ("command", "cold_seconds", "warm_seconds", "same_summary")}
     ney = rep.get("neyman", {})
     if ney:
         s["feldman_cousins"] = {
@@ -220,13 +226,16 @@ def summary_rows(report: dict) -> list[str]:
 def speed_rows(summary: dict) -> list[str]:
     """The headline table (README's speed section): one run, ratios to the matmul peak of that run."""
     rows = []
-    h, c = summary.get("headline"), summary.get("cli")
+    h, c, r = summary.get("headline"), summary.get("cli"), summary.get("reproduce")
     if h:
         rows += [
             f"| float64 matmul peak (yardstick, same run) | {h['matmul_peak_float64_flops_per_second'] / 1e9:.1f} GFLOP/s |",
             f"| full evaluations/s, batched, every parameter varying | {h['full_evaluations_per_second']:,.0f} "
             f"({h['full_evaluations_per_gflops_of_peak']:,.0f} per GFLOP/s of peak) |",
             f"| gradients/s (every field), batched | {h['gradients_per_second']:,.0f} |",
+            *([f"| the same with the response integrated (every field varying) | "
+               f"{h['integrated_evaluations_per_second']:,.0f} evaluations/s, "
+               f"{h['integrated_gradients_per_second']:,.0f} gradients/s |"] if "integrated_evaluations_per_second" in h else []),
             f"| single-call latency | {1e6 * h['single_call_seconds']:,.0f} µs |",
             f"| factored {h['factored_grid_points']:,}-point NSI χ² grid | {h['factored_grid_seconds']:.3f} s "
             f"(within its memory bound: {'yes' if h['factored_grid_within_memory_bound'] else 'NO'}) |",
@@ -234,6 +243,8 @@ def speed_rows(summary: dict) -> list[str]:
     if c:
         rows.append(f"| `{c['command']}` cold / warm cache / cache off | {c['cold_seconds']:.1f} s / {c['warm_seconds']:.1f} s / "
                     f"{c['no_cache_seconds']:.1f} s (warm = {100 * c['warm_over_cold']:.0f} % of cold) |")
+    if r:
+        rows.append(f"| `{r['command']}` wall time, cold / warm cache | {r['cold_seconds']:.0f} s / {r['warm_seconds']:.0f} s |")
     return rows
 
 
@@ -286,7 +297,7 @@ def main(argv=None) -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report["summary"], indent=2))
-    headline = {"machine": report["machine"], "quick": args.quick, **{k: report["summary"][k] for k in ("headline", "cli")
+    headline = {"machine": report["machine"], "quick": args.quick, **{k: report["summary"][k] for k in ("headline", "cli", "reproduce")
                                                                       if k in report["summary"]}}
     results = Path(args.results_json) if args.results_json else results_dir.parent / "results.json"
     results.parent.mkdir(parents=True, exist_ok=True)

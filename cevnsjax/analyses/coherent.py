@@ -45,6 +45,7 @@ from ..datafiles import data_root
 from ..parameters import Params
 from ..sources import build_source
 from . import coherent_model as fm
+from .coherent_shapes import lar_shape_templates, shape_change
 from .model import Analysis, Nuisance, check_constraints, gaussian_penalty, poisson_deviance
 
 #: The COHERENT data sets shipped as analyses.
@@ -188,6 +189,8 @@ class LAr2020Analysis(CoherentAnalysis):
     response: jax.Array  # (12, n_T) P(energy bin | T) × acceptance
     time_fractions: jax.Array  # (2, 10) prompt / delayed fractions per t_trig bin
     backgrounds: jax.Array  # (3, 12, 10) steady state, prompt BRN, delayed BRN
+    shapes: tuple = ()  # ((linear, quadratic) of CEvNS, of BRN): the release's shape variants (coherent_shapes.py)
+    shape_names: tuple = eqx.field(static=True, default=())  # (CEvNS names, BRN names)
 
     def summarise(self, node_counts):
         return self.response @ node_counts.T  # (12 energy bins, prompt/delayed)
@@ -197,10 +200,15 @@ class LAr2020Analysis(CoherentAnalysis):
         cevns = (1.0 + nu["cevns_norm"]) * (
             jnp.outer(e[:, 0], self.time_fractions[0]) + jnp.outer(e[:, 1], self.time_fractions[1])
         )
+        brn = self.backgrounds[1]
+        if self.shapes:
+            ((c_lin, c_quad), (b_lin, b_quad)), (c_names, b_names) = self.shapes, self.shape_names
+            cevns = cevns * (1.0 + shape_change(jnp.stack([nu[n] for n in c_names]), c_lin, c_quad))
+            brn = brn + shape_change(jnp.stack([nu[n] for n in b_names]), b_lin, b_quad)
         return {
             "cevns": cevns,
             "steady_state": (1.0 + nu["ss_norm"]) * self.backgrounds[0],
-            "prompt_brn": (1.0 + nu["brn_norm"]) * self.backgrounds[1],
+            "prompt_brn": (1.0 + nu["brn_norm"]) * brn,
             "delayed_brn": (1.0 + nu["delayed_brn_norm"]) * self.backgrounds[2],
         }
 
@@ -291,7 +299,7 @@ def _build_csi(
 
 
 def _build_lar(
-    release: dict, binned: dict, form_factor: str, couplings: str, n_nodes: int, constraints
+    release: dict, binned: dict, form_factor: str, couplings: str, n_nodes: int, constraints, shapes: bool = False
 ) -> LAr2020Analysis:
     name = "coherent-lar-2020"
     trace = release["source"]["pot_trace"]
@@ -339,6 +347,9 @@ def _build_lar(
             low=-1.0,
         ),
     )
+    templates = lar_shape_templates() if shapes else {}
+    shape_fields = tuple((jnp.asarray(t[1]), jnp.asarray(t[2])) for t in templates.values())
+    nuis += tuple(Nuisance(n, 0.0, 1.0, low=-3.0, high=3.0) for t in templates.values() for n in t[0])
     info = _info(
         name,
         release,
@@ -347,7 +358,8 @@ def _build_lar(
         "beam-on counts without background subtraction (release datanobkgsub.txt)",
         "0-120 keVee (12 bins) x -0.1-4.9 us (10 bins)",
         f"pion_dar source, target argon, form factor {form_factor}, couplings {couplings}; "
-        "release linear QF, Gaussian resolution, tabulated acceptance",
+        "release linear QF, Gaussian resolution, tabulated acceptance"
+        + ("; the release's CEvNS and BRN shape variants as nuisances" if shapes else ""),
     )
     dtype = jnp.zeros(()).dtype
     return LAr2020Analysis(
@@ -360,6 +372,8 @@ def _build_lar(
         response=jnp.asarray(resp, dtype),
         time_fractions=jnp.asarray(fractions, dtype),
         backgrounds=jnp.asarray([binned["steady_state"], binned["prompt_brn"], binned["delayed_brn"]], dtype),
+        shapes=shape_fields,
+        shape_names=tuple(t[0] for t in templates.values()),
     )
 
 
@@ -367,14 +381,16 @@ _BUILDERS = {"coherent-csi-2017": (_build_csi, 800), "coherent-lar-2020": (_buil
 
 
 def load_coherent(
-    name: str, *, form_factor: str = "helm", couplings: str = "tree", constraints=(), recoil_nodes: int | None = None
+    name: str, *, form_factor: str = "helm", couplings: str = "tree", constraints=(), recoil_nodes: int | None = None,
+    shape_systematics: bool = False,
 ) -> CoherentAnalysis:
     """The COHERENT analysis ``name`` (one of :data:`COHERENT_NAMES`).
 
     ``form_factor``: 'helm' or 'klein-nystrand'; ``couplings``: 'tree' or 'radiative';
     ``constraints``: ``{name: (centre, width)}`` pulls on physics parameters;
     ``recoil_nodes``: recoil quadrature size (default 800 for CsI, 200 for LAr; doubling them changes
-    the CsI χ² by < 2e-4 and the LAr χ² by < 3e-4)."""
+    the CsI χ² by < 2e-4 and the LAr χ² by < 3e-4); ``shape_systematics`` (LAr only): the release's
+    shape variants of the CEvNS and BRN PDFs as five more nuisances (:mod:`.coherent_shapes`)."""
     if name not in _BUILDERS:
         raise ValueError(f"load_coherent: unknown data set {name!r}; use one of {', '.join(COHERENT_NAMES)}")
     if form_factor not in ("helm", "klein-nystrand"):
@@ -385,8 +401,11 @@ def load_coherent(
     nodes = default_nodes if recoil_nodes is None else int(recoil_nodes)
     if nodes < 50:
         raise ValueError(f"load_coherent: recoil_nodes={recoil_nodes} is too small; give at least 50")
+    if shape_systematics and name != "coherent-lar-2020":
+        raise ValueError(f"load_coherent: shape_systematics is available for coherent-lar-2020, not {name!r}")
     release, binned = _read(name)
     with jax.enable_x64(True):
-        analysis = build(release, binned, form_factor, couplings, nodes, constraints)
+        extra = {"shapes": True} if shape_systematics else {}
+        analysis = build(release, binned, form_factor, couplings, nodes, constraints, **extra)
     dtype = jnp.zeros(()).dtype
     return jax.tree_util.tree_map(lambda x: jnp.asarray(x, dtype) if eqx.is_inexact_array(x) else x, analysis)

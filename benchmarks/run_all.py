@@ -230,9 +230,10 @@ def speed_rows(summary: dict) -> list[str]:
     if h:
         rows += [
             f"| float64 matmul peak (yardstick, same run) | {h['matmul_peak_float64_flops_per_second'] / 1e9:.1f} GFLOP/s |",
-            f"| full evaluations/s, batched, every parameter varying | {h['full_evaluations_per_second']:,.0f} "
+            f"| full evaluations/s, batched, every parameter varying (tabulated response, its four nuisances at the "
+            f"table's values) | {h['full_evaluations_per_second']:,.0f} "
             f"({h['full_evaluations_per_gflops_of_peak']:,.0f} per GFLOP/s of peak) |",
-            f"| gradients/s (every field), batched | {h['gradients_per_second']:,.0f} |",
+            f"| gradients/s (every field), batched, tabulated response | {h['gradients_per_second']:,.0f} |",
             *([f"| the same with the response integrated (every field varying) | "
                f"{h['integrated_evaluations_per_second']:,.0f} evaluations/s, "
                f"{h['integrated_gradients_per_second']:,.0f} gradients/s |"] if "integrated_evaluations_per_second" in h else []),

@@ -29,8 +29,11 @@ def best_time(fn, repeats: int) -> float:
 
 def machine() -> dict:
     return {
-        "device": str(jax.devices()[0]), "platform": platform.platform(), "cpu_count": os.cpu_count(),
-        "jax_version": jax.__version__, "float64": bool(jax.config.jax_enable_x64),
+        "device": str(jax.devices()[0]),
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "jax_version": jax.__version__,
+        "float64": bool(jax.config.jax_enable_x64),
     }
 
 

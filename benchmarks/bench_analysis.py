@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, best_time, conus_plus_counting, machine, write_report, write_table  # noqa: E402
+from _common import ROOT, best_time, conus_plus_counting, machine, write_report, write_table
 
-import cevnsjax as cj  # noqa: E402
-from cevnsjax import infer  # noqa: E402
+import cevnsjax as cj
+from cevnsjax import infer
 
 
 def wall(fn, repeats: int) -> float:
@@ -82,19 +82,27 @@ def main(argv=None) -> dict:
         "reference_points_timed": len(sub),
         "reference_scan_seconds_extrapolated": t_ref_point * n_scan,
         "scan_speedup_vs_reference": t_ref_point * n_scan / t_scan,
-        "max_relative_difference_on_subgrid": max(abs(m - r) / r for m, r in zip(model_counts, ref_counts)),
+        "max_relative_difference_on_subgrid": max(
+            abs(m - r) / r for m, r in zip(model_counts, ref_counts, strict=False)
+        ),
     }
     write_report(report, args.out)
     if not args.no_readme:
-        write_table("analysis", [
-            f"| device / JAX / float64 | {report['device']} / {report['jax_version']} / {report['float64']} ({report['cpu_count']} cores) |",
-            f"| sin²θW fit + 68 % profile interval | {t_fit:.2f} s (best fit {interval.best_fit:.4f}) |",
-            f"| μν 90 % CL limit | {t_limit:.2f} s ({limit['upper_limit']:.3g} μB) |",
-            f"| NSI scan {points} × {points} (vmapped) | {t_scan:.2f} s ({n_scan / t_scan:,.0f} points/s) |",
-            f"| scipy reference, per point ({len(sub)} timed) | {t_ref_point:.2f} s → {t_ref_point * n_scan / 3600:.1f} h for the scan (extrapolated) |",
-            f"| speed-up of the scan over the reference | {report['scan_speedup_vs_reference']:,.0f} × |",
-            f"| model vs reference on the sub-grid | max rel. diff {report['max_relative_difference_on_subgrid']:.1e} |",
-        ])
+        write_table(
+            "analysis",
+            [
+                f"| device / JAX / float64 | {report['device']} / {report['jax_version']} / {report['float64']} "
+                f"({report['cpu_count']} cores) |",
+                f"| sin²θW fit + 68 % profile interval | {t_fit:.2f} s (best fit {interval.best_fit:.4f}) |",
+                f"| μν 90 % CL limit | {t_limit:.2f} s ({limit['upper_limit']:.3g} μB) |",
+                f"| NSI scan {points} × {points} (vmapped) | {t_scan:.2f} s ({n_scan / t_scan:,.0f} points/s) |",
+                f"| scipy reference, per point ({len(sub)} timed) | {t_ref_point:.2f} s → "
+                f"{t_ref_point * n_scan / 3600:.1f} h for the scan (extrapolated) |",
+                f"| speed-up of the scan over the reference | {report['scan_speedup_vs_reference']:,.0f} × |",
+                "| model vs reference on the sub-grid | max rel. diff "
+                f"{report['max_relative_difference_on_subgrid']:.1e} |",
+            ],
+        )
     return report
 
 

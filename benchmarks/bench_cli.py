@@ -26,8 +26,9 @@ COMMAND = ["predict", "--experiment", "conus-plus", "--json"]
 def run_cli(args, env) -> tuple[float, dict]:
     """Wall time of ``python -m cevnsjax ARGS`` in a new process, and its JSON output."""
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "cevnsjax", *args], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cevnsjax", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
     seconds = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"cevnsjax {' '.join(args)} failed ({proc.returncode}): {proc.stderr[-2000:]}")
@@ -47,8 +48,11 @@ def cold_warm(args=COMMAND, repeats: int = 1) -> dict:
     off_runs = [run_cli(args, {**base, "CEVNSJAX_NO_CACHE": "1"}) for _ in range(max(1, repeats))]
     warm = min(t for t, _ in warm_runs)
     return {
-        "command": "cevnsjax " + " ".join(args), "cold_seconds": cold, "warm_seconds": warm,
-        "no_cache_seconds": min(t for t, _ in off_runs), "warm_over_cold": warm / cold,
+        "command": "cevnsjax " + " ".join(args),
+        "cold_seconds": cold,
+        "warm_seconds": warm,
+        "no_cache_seconds": min(t for t, _ in off_runs),
+        "warm_over_cold": warm / cold,
         "cache_entries_written": entries,
         "same_output_warm_and_cold": all(out == first for _, out in warm_runs + off_runs),
     }
@@ -64,13 +68,16 @@ def main(argv=None) -> dict:
     report = {"benchmark": "command-line start-up, persistent compilation cache", **machine(), **result}
     write_report(report, args.out)
     if not args.no_readme:
-        write_table("cli", [
-            f"| device / JAX | {report['device']} / {report['jax_version']} ({report['cpu_count']} cores) |",
-            f"| `{result['command']}`, cold cache | {result['cold_seconds']:.1f} s |",
-            f"| … warm cache (second run) | {result['warm_seconds']:.1f} s "
-            f"({100 * result['warm_over_cold']:.0f} % of cold) |",
-            f"| … cache off (`CEVNSJAX_NO_CACHE=1`) | {result['no_cache_seconds']:.1f} s |",
-        ])
+        write_table(
+            "cli",
+            [
+                f"| device / JAX | {report['device']} / {report['jax_version']} ({report['cpu_count']} cores) |",
+                f"| `{result['command']}`, cold cache | {result['cold_seconds']:.1f} s |",
+                f"| … warm cache (second run) | {result['warm_seconds']:.1f} s "
+                f"({100 * result['warm_over_cold']:.0f} % of cold) |",
+                f"| … cache off (`CEVNSJAX_NO_CACHE=1`) | {result['no_cache_seconds']:.1f} s |",
+            ],
+        )
     return report
 
 

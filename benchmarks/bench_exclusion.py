@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, machine, write_report, write_table  # noqa: E402
+from _common import ROOT, machine, write_report, write_table
 
-import cevnsjax as cj  # noqa: E402
-from cevnsjax import infer  # noqa: E402
-from cevnsjax.infer.exclusion import MODELS, exclusion_curve  # noqa: E402
-from cevnsjax.infer.spectral import asimov_spectra, onoff_analysis  # noqa: E402
+import cevnsjax as cj
+from cevnsjax import infer
+from cevnsjax.infer.exclusion import MODELS, exclusion_curve
+from cevnsjax.infer.spectral import asimov_spectra, onoff_analysis
 
 
 def objective_for(experiment: str, physics: dict):
@@ -49,19 +49,35 @@ def main(argv=None) -> dict:
             t0 = time.perf_counter()
             result = exclusion_curve(objective, params, model, masses)
             seconds = time.perf_counter() - t0
-            runs.append({"experiment": experiment, "model": model, "masses": len(masses), "seconds": seconds,
-                         "forward_evaluations": result["forward_evaluations"],
-                         "evaluations_per_second": result["forward_evaluations"] / seconds,
-                         "limit_at_1keV": result["coupling_limits"][0], "limit_at_10GeV": result["coupling_limits"][-1]})
+            runs.append(
+                {
+                    "experiment": experiment,
+                    "model": model,
+                    "masses": len(masses),
+                    "seconds": seconds,
+                    "forward_evaluations": result["forward_evaluations"],
+                    "evaluations_per_second": result["forward_evaluations"] / seconds,
+                    "limit_at_1keV": result["coupling_limits"][0],
+                    "limit_at_10GeV": result["coupling_limits"][-1],
+                }
+            )
     report = {"benchmark": "mediator exclusion curves", **machine(), "runs": runs}
     write_report(report, args.out)
     if not args.no_readme:
-        write_table("exclusion", [
-            f"| device / JAX / float64 | {report['device']} / {report['jax_version']} / {report['float64']} ({report['cpu_count']} cores) |",
-            *[f"| {r['experiment']}, {r['model']} ({r['masses']} masses) | {r['seconds']:.1f} s, {r['forward_evaluations']:,} "
-              f"evaluations ({r['evaluations_per_second']:,.0f}/s); g < {r['limit_at_1keV']:.3g} at 1 keV, "
-              f"{r['limit_at_10GeV']:.3g} at 10 GeV |" for r in runs],
-        ])
+        write_table(
+            "exclusion",
+            [
+                f"| device / JAX / float64 | {report['device']} / {report['jax_version']} / {report['float64']} "
+                f"({report['cpu_count']} cores) |",
+                *[
+                    f"| {r['experiment']}, {r['model']} ({r['masses']} masses) | {r['seconds']:.1f} s, "
+                    f"{r['forward_evaluations']:,} "
+                    f"evaluations ({r['evaluations_per_second']:,.0f}/s); g < {r['limit_at_1keV']:.3g} at 1 keV, "
+                    f"{r['limit_at_10GeV']:.3g} at 10 GeV |"
+                    for r in runs
+                ],
+            ],
+        )
     return report
 
 

@@ -19,9 +19,9 @@ import jax
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, best_time, machine, write_report, write_table  # noqa: E402
+from _common import ROOT, best_time, machine, write_report, write_table
 
-import cevnsjax as cj  # noqa: E402
+import cevnsjax as cj
 
 
 def main(argv=None) -> dict:
@@ -55,7 +55,11 @@ def main(argv=None) -> dict:
         batch = cj.params_grid(params, sin2_theta_w=rng.uniform(0.2, 0.3, n), quench_k=rng.uniform(0.14, 0.2, n))
         fn = (lambda b=batch: batched(b, experiment)) if n <= chunk else (lambda b=batch: chunked(b))
         t = best_time(fn, max(1, repeats // (1 if n <= 10**4 else 10)))
-        batches[str(n)] = {"seconds": t, "evaluations_per_second": n / t, "method": "vmap" if n <= chunk else f"lax.map(batch_size={chunk}) of vmap"}
+        batches[str(n)] = {
+            "seconds": t,
+            "evaluations_per_second": n / t,
+            "method": "vmap" if n <= chunk else f"lax.map(batch_size={chunk}) of vmap",
+        }
 
     from reference_model import reference_total_counts  # independent scipy/numpy implementation
 
@@ -90,17 +94,22 @@ def main(argv=None) -> dict:
 
 def table_rows(report: dict) -> list[str]:
     rows = [
-        f"| device / JAX / float64 | {report['device']} / {report['jax_version']} / {report['float64']} ({report['cpu_count']} cores) |",
-        f"| quadrature (recoil × response nodes) | {report['quadrature']['recoil_nodes']} × {report['quadrature']['response_nodes']} |",
+        f"| device / JAX / float64 | {report['device']} / {report['jax_version']} / {report['float64']} "
+        f"({report['cpu_count']} cores) |",
+        f"| quadrature (recoil × response nodes) | {report['quadrature']['recoil_nodes']} × "
+        f"{report['quadrature']['response_nodes']} |",
         f"| one jitted evaluation | {report['single_evaluation_seconds'] * 1e6:.1f} µs |",
-        f"| gradient (all parameters) | {report['gradient_seconds'] * 1e6:.1f} µs ({report['gradient_to_forward_ratio']:.2f} × forward) |",
+        f"| gradient (all parameters) | {report['gradient_seconds'] * 1e6:.1f} µs "
+        f"({report['gradient_to_forward_ratio']:.2f} × forward) |",
     ]
     for n, b in report["batches"].items():
         rows.append(f"| batch of {int(n):,} ({b['method']}) | {b['evaluations_per_second']:,.0f} evaluations/s |")
     rows += [
         f"| scipy reference, one evaluation | {report['reference_seconds_per_evaluation']:.2f} s |",
-        f"| speed-up over reference | {report['speedup_single_vs_reference']:,.0f} × single, {report['speedup_batched_vs_reference']:,.0f} × batched |",
-        f"| model vs reference total | {report['model_total']:.4f} vs {report['reference_total']:.4f} (rel. diff {report['relative_difference_to_reference']:.1e}) |",
+        f"| speed-up over reference | {report['speedup_single_vs_reference']:,.0f} × single, "
+        f"{report['speedup_batched_vs_reference']:,.0f} × batched |",
+        f"| model vs reference total | {report['model_total']:.4f} vs {report['reference_total']:.4f} (rel. diff "
+        f"{report['relative_difference_to_reference']:.1e}) |",
     ]
     return rows
 

@@ -19,11 +19,11 @@ import jax
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, machine, write_report, write_table  # noqa: E402
+from _common import ROOT, machine, write_report, write_table
 
-import cevnsjax as cj  # noqa: E402
-from cevnsjax import infer  # noqa: E402
-from cevnsjax.infer import bayes  # noqa: E402
+import cevnsjax as cj
+from cevnsjax import infer
+from cevnsjax.infer import bayes
 
 NSI_WINDOW = 0.15
 
@@ -56,15 +56,22 @@ def sampling_only(analysis, params, priors, options, chains, samples, warmup):
     keys = jax.random.split(jax.random.PRNGKey(1), chains)
     info = initialize_model(keys, model)
     init_kernel, sample_kernel = hmc(info.potential_fn, algo="NUTS")
-    state = jax.vmap(lambda p, k: init_kernel(p, num_warmup=warmup, rng_key=k,
-                                              target_accept_prob=options.get("target_accept", 0.8),
-                                              dense_mass=options.get("dense_mass", False)))(info.param_info, keys)
+    state = jax.vmap(
+        lambda p, k: init_kernel(
+            p,
+            num_warmup=warmup,
+            rng_key=k,
+            target_accept_prob=options.get("target_accept", 0.8),
+            dense_mass=options.get("dense_mass", False),
+        )
+    )(info.param_info, keys)
 
     @partial(jax.jit, static_argnums=1)
     def advance(state, n):
         def body(s, _):
             s = jax.vmap(sample_kernel)(s)
             return s, (s.z, s.num_steps)
+
         return jax.lax.scan(body, state, None, length=n)
 
     state, _ = advance(state, warmup)
@@ -93,35 +100,58 @@ def main(argv=None) -> dict:
     results = {}
     for name, (priors, options) in cases().items():
         t0 = time.perf_counter()
-        post = bayes.sample_posterior(analysis, params, priors, chains=chains, samples=samples, warmup=warmup, seed=0,
-                                      **options)
+        post = bayes.sample_posterior(
+            analysis, params, priors, chains=chains, samples=samples, warmup=warmup, seed=0, **options
+        )
         wall = time.perf_counter() - t0
         ess = min_ess(post.samples)
         rate, seconds, ess_sampling, steps = sampling_only(analysis, params, priors, options, chains, samples, warmup)
         results[name] = {
-            "parameters": list(priors), "options": options, "end_to_end_seconds": wall, "min_ess_bulk": ess,
-            "ess_per_second_end_to_end": ess / wall, "max_r_hat": max(post.r_hat(n) for n in priors),
-            "divergences": post.divergences, "ess_per_second_sampling": rate, "sampling_seconds": seconds,
-            "min_ess_bulk_sampling_run": ess_sampling, "mean_leapfrog_steps_per_draw": steps,
+            "parameters": list(priors),
+            "options": options,
+            "end_to_end_seconds": wall,
+            "min_ess_bulk": ess,
+            "ess_per_second_end_to_end": ess / wall,
+            "max_r_hat": max(post.r_hat(n) for n in priors),
+            "divergences": post.divergences,
+            "ess_per_second_sampling": rate,
+            "sampling_seconds": seconds,
+            "min_ess_bulk_sampling_run": ess_sampling,
+            "mean_leapfrog_steps_per_draw": steps,
             "gradient_evaluations_per_second": chains * samples * steps / seconds,
         }
         print(f"{name}: {wall:.1f} s end to end, ESS {ess:.0f}; sampling {rate:.0f} ESS/s", flush=True)
 
-    report = {"benchmark": "NUTS posteriors, CONUS+ counting chi2", **machine(), "chains": chains, "samples_per_chain": samples,
-              "warmup": warmup, "chain_method": bayes.default_chain_method(chains), "cases": results}
+    report = {
+        "benchmark": "NUTS posteriors, CONUS+ counting chi2",
+        **machine(),
+        "chains": chains,
+        "samples_per_chain": samples,
+        "warmup": warmup,
+        "chain_method": bayes.default_chain_method(chains),
+        "cases": results,
+    }
     write_report(report, args.out)
     if not args.no_readme:
-        labels = {"sin2_theta_w": "sin²θW (flat prior)", "mu_nu": "μν (flat prior)",
-                  "nsi_window": f"NSI (ε^u, ε^d) in [−{NSI_WINDOW}, {NSI_WINDOW}]², dense mass"}
-        rows = [f"| device / JAX / float64 | {report['device']} / {report['jax_version']} / {report['float64']} "
-                f"({report['cpu_count']} cores) |",
-                f"| run | {chains} chains ({report['chain_method']}) × {samples} draws after {warmup} warm-up |"]
+        labels = {
+            "sin2_theta_w": "sin²θW (flat prior)",
+            "mu_nu": "μν (flat prior)",
+            "nsi_window": f"NSI (ε^u, ε^d) in [−{NSI_WINDOW}, {NSI_WINDOW}]², dense mass",
+        }
+        rows = [
+            f"| device / JAX / float64 | {report['device']} / {report['jax_version']} / {report['float64']} "
+            f"({report['cpu_count']} cores) |",
+            f"| run | {chains} chains ({report['chain_method']}) × {samples} draws after {warmup} warm-up |",
+        ]
         for name, r in results.items():
-            rows.append(f"| {labels[name]} | {r['ess_per_second_end_to_end']:,.0f} ESS/s end to end ({r['end_to_end_seconds']:.1f} s, "
-                        f"min bulk ESS {r['min_ess_bulk']:.0f}, R̂ {r['max_r_hat']:.4f}, {r['divergences']} divergences); "
-                        f"{r['ess_per_second_sampling']:,.0f} ESS/s sampling alone ({r['sampling_seconds']:.2f} s for ESS "
-                        f"{r['min_ess_bulk_sampling_run']:.0f}, {r['mean_leapfrog_steps_per_draw']:.1f} leapfrog steps/draw, "
-                        f"{r['gradient_evaluations_per_second']:,.0f} gradients/s) |")
+            rows.append(
+                f"| {labels[name]} | {r['ess_per_second_end_to_end']:,.0f} ESS/s end to end "
+                f"({r['end_to_end_seconds']:.1f} s, "
+                f"min bulk ESS {r['min_ess_bulk']:.0f}, R̂ {r['max_r_hat']:.4f}, {r['divergences']} divergences); "
+                f"{r['ess_per_second_sampling']:,.0f} ESS/s sampling alone ({r['sampling_seconds']:.2f} s for ESS "
+                f"{r['min_ess_bulk_sampling_run']:.0f}, {r['mean_leapfrog_steps_per_draw']:.1f} leapfrog steps/draw, "
+                f"{r['gradient_evaluations_per_second']:,.0f} gradients/s) |"
+            )
         write_table("posterior", rows)
     return report
 

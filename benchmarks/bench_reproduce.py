@@ -51,17 +51,24 @@ def main(argv=None) -> dict:
         warm, second = run_reproduce(args.quick, env)
     command = "cevnsjax reproduce" + (" --quick" if args.quick else "")
     report = {
-        "benchmark": "main job wall time", **machine(), "command": command, "cold_seconds": cold,
-        "warm_seconds": warm, "same_summary": first.get("summary") == second.get("summary"),
+        "benchmark": "main job wall time",
+        **machine(),
+        "command": command,
+        "cold_seconds": cold,
+        "warm_seconds": warm,
+        "same_summary": first.get("summary") == second.get("summary"),
         "load_average": os.getloadavg()[0],
     }
     write_report(report, args.out)
     if not args.no_readme:
-        write_table("reproduce", [
-            f"| device / JAX | {report['device']} / {report['jax_version']} ({report['cpu_count']} cores) |",
-            f"| `{command}`, cold compilation cache | {cold:.0f} s |",
-            f"| … warm cache (second run) | {warm:.0f} s |",
-        ])
+        write_table(
+            "reproduce",
+            [
+                f"| device / JAX | {report['device']} / {report['jax_version']} ({report['cpu_count']} cores) |",
+                f"| `{command}`, cold compilation cache | {cold:.0f} s |",
+                f"| … warm cache (second run) | {warm:.0f} s |",
+            ],
+        )
     return report
 
 

@@ -32,9 +32,9 @@ import jax.numpy as jnp
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, best_time, conus_plus_counting, machine, write_report, write_table  # noqa: E402
+from _common import ROOT, best_time, conus_plus_counting, machine, write_report, write_table
 
-import cevnsjax as cj  # noqa: E402
+import cevnsjax as cj
 
 
 def _cost(compiled) -> dict:
@@ -57,7 +57,9 @@ def program(fn, args, points: int, repeats: int) -> dict:
     cost = _cost(compiled)
     t = best_time(lambda: compiled(*args), repeats)
     return {
-        "points": points, "seconds": t, "evaluations_per_second": points / t,
+        "points": points,
+        "seconds": t,
+        "evaluations_per_second": points / t,
         "flops_per_evaluation": cost["flops"] / points,
         "transcendentals_per_evaluation": cost["transcendentals"] / points,
         "bytes_accessed_per_evaluation": cost["bytes accessed"] / points,
@@ -84,7 +86,7 @@ def main(argv=None) -> dict:
     ed = jnp.asarray(rng.uniform(-0.5, 0.5, batch))
 
     def all_batched(s2, k):
-        full = jax.tree.map(lambda v: jnp.broadcast_to(v, (s2.shape[0],) + jnp.shape(v)), params)
+        full = jax.tree.map(lambda v: jnp.broadcast_to(v, (s2.shape[0], *jnp.shape(v))), params)
         return jax.vmap(analysis)(full.replace(sin2_theta_w=s2, quench_k=k))
 
     def scanned(name_a, name_b):
@@ -99,8 +101,9 @@ def main(argv=None) -> dict:
         "all_fields_batched": program(all_batched, (s2, k), batch, repeats),
         "scanned_sin2_quench": program(scanned("sin2_theta_w", "quench_k"), (s2, k), batch, repeats),
         "scanned_nsi": program(scanned("eps_ee_uV", "eps_ee_dV"), (eu, ed), batch, repeats),
-        "grid_sin2_quench": program(grid, (jnp.linspace(0.1, 0.4, side), jnp.linspace(0.12, 0.22, side)), side * side,
-                                    repeats),
+        "grid_sin2_quench": program(
+            grid, (jnp.linspace(0.1, 0.4, side), jnp.linspace(0.12, 0.22, side)), side * side, repeats
+        ),
     }
     n_mm = 1024 if args.quick else 2048
     peaks = {"float64": peak_flops(n_mm, jnp.float64, repeats), "float32": peak_flops(n_mm, jnp.float32, repeats)}
@@ -121,8 +124,12 @@ def main(argv=None) -> dict:
     full = programs["all_fields_batched"]
     report = {
         "benchmark": "roofline: FLOPs per evaluation, fraction of peak, speed-up over the reference",
-        **machine(), "programs": programs, "peak": peaks, "reference_seconds_per_evaluation": t_ref,
-        "reference_total": ref["total"], "model_total": float(cj.total_counts(params, experiment)),
+        **machine(),
+        "programs": programs,
+        "peak": peaks,
+        "reference_seconds_per_evaluation": t_ref,
+        "reference_total": ref["total"],
+        "model_total": float(cj.total_counts(params, experiment)),
         "aims": {
             "speedup_1e4_per_evaluation_fully_batched": full["speedup_vs_reference"] >= 1e4,
             "1e5_full_evaluations_per_second": full["evaluations_per_second"] >= 1e5,
@@ -146,7 +153,8 @@ LABELS = {
 def table_rows(report: dict) -> list[str]:
     p64, p32 = report["peak"]["float64"], report["peak"]["float32"]
     rows = [
-        f"| device / JAX / float64 | {report['device']} / {report['jax_version']} / {report['float64']} ({report['cpu_count']} cores) |",
+        f"| device / JAX / float64 | {report['device']} / {report['jax_version']} / {report['float64']} "
+        f"({report['cpu_count']} cores) |",
         f"| peak (matmul {p64['n']}², same run) | {p64['flops_per_second'] / 1e9:.1f} GFLOP/s float64, "
         f"{p32['flops_per_second'] / 1e9:.1f} GFLOP/s float32 |",
         f"| scipy reference, one evaluation | {report['reference_seconds_per_evaluation']:.2f} s |",
@@ -155,12 +163,16 @@ def table_rows(report: dict) -> list[str]:
         rows.append(
             f"| {LABELS[key]} ({p['points']:,} points) | {p['evaluations_per_second']:,.0f} evaluations/s; "
             f"{p['flops_per_evaluation']:,.0f} FLOP + {p['transcendentals_per_evaluation']:,.0f} transcendentals per "
-            f"evaluation; {p['flops_per_second'] / 1e9:.2f} GFLOP/s = {100 * p['fraction_of_peak_float64']:.1f} % of peak; "
-            f"{p['speedup_vs_reference']:,.0f} × the reference |")
+            f"evaluation; {p['flops_per_second'] / 1e9:.2f} GFLOP/s = {100 * p['fraction_of_peak_float64']:.1f} % of "
+            "peak; "
+            f"{p['speedup_vs_reference']:,.0f} × the reference |"
+        )
     aims = report["aims"]
-    rows.append(f"| aims (fully batched): ≥ 10⁴ × reference / ≥ 10⁵ evaluations/s | "
-                f"{'met' if aims['speedup_1e4_per_evaluation_fully_batched'] else 'not met'} / "
-                f"{'met' if aims['1e5_full_evaluations_per_second'] else 'not met'} |")
+    rows.append(
+        f"| aims (fully batched): ≥ 10⁴ × reference / ≥ 10⁵ evaluations/s | "
+        f"{'met' if aims['speedup_1e4_per_evaluation_fully_batched'] else 'not met'} / "
+        f"{'met' if aims['1e5_full_evaluations_per_second'] else 'not met'} |"
+    )
     return rows
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, machine, write_report, write_table  # noqa: E402
+from _common import ROOT, machine, write_report, write_table
 
 MiB = 1 << 20
 
@@ -67,7 +67,7 @@ def _setup():
 
 def child_grid(n_side: int, budget: int, devices: int) -> dict:
     """One large sin²θW × k grid in this (fresh) process, with its memory."""
-    cj, infer, params, analysis = _setup()
+    _cj, infer, params, analysis = _setup()
     import jax
 
     axes = {"sin2_theta_w": np.linspace(0.1, 0.4, n_side), "quench_k": np.linspace(0.12, 0.22, n_side)}
@@ -89,13 +89,28 @@ def child_grid(n_side: int, budget: int, devices: int) -> dict:
     output_bytes = res.values.nbytes
     bound = rss_before + budget + output_bytes
     out = {
-        "points": res.n_points, "grid": [n_side, n_side], "devices": res.n_devices, "batching": res.batching,
-        "seconds": res.seconds, "points_per_second": res.points_per_second, "first_call_seconds": first_seconds,
-        "block_shape": list(res.block_shape), "blocks_per_call": res.blocks_per_call, "n_calls": res.n_calls,
-        "bytes_per_point_measured": res.bytes_per_point, "call_memory_bytes_xla": res.call_memory_bytes,
-        "max_memory_bytes": budget, "result_bytes": output_bytes, "rss_before_bytes": rss_before,
-        "peak_rss_bytes": peak, "peak_reset": reset, "peak_with_compile_bytes": peak_with_compile,
-        "bound_bytes": bound, "within_bound": bool(peak <= bound), "minimum": res.minimum, "best": res.best,
+        "points": res.n_points,
+        "grid": [n_side, n_side],
+        "devices": res.n_devices,
+        "batching": res.batching,
+        "seconds": res.seconds,
+        "points_per_second": res.points_per_second,
+        "first_call_seconds": first_seconds,
+        "block_shape": list(res.block_shape),
+        "blocks_per_call": res.blocks_per_call,
+        "n_calls": res.n_calls,
+        "bytes_per_point_measured": res.bytes_per_point,
+        "call_memory_bytes_xla": res.call_memory_bytes,
+        "max_memory_bytes": budget,
+        "result_bytes": output_bytes,
+        "rss_before_bytes": rss_before,
+        "peak_rss_bytes": peak,
+        "peak_reset": reset,
+        "peak_with_compile_bytes": peak_with_compile,
+        "bound_bytes": bound,
+        "within_bound": bool(peak <= bound),
+        "minimum": res.minimum,
+        "best": res.best,
         "values_sha": __import__("hashlib").sha256(res.values.tobytes()).hexdigest(),
     }
     return out
@@ -113,8 +128,9 @@ def run_child(args: list[str], env_extra: dict | None = None, timeout: float = 9
 
 def child_sharded(n_side: int, budget: int) -> dict:
     """In a process with 2 forced host devices: the grid on one device and on two."""
-    cj, infer, params, analysis = _setup()
+    _cj, infer, params, analysis = _setup()
     import jax
+
     from cevnsjax import sharding
 
     axes = {"sin2_theta_w": np.linspace(0.1, 0.4, n_side), "quench_k": np.linspace(0.12, 0.22, n_side)}
@@ -128,8 +144,12 @@ def child_sharded(n_side: int, budget: int) -> dict:
             r = infer.grid_scan_nd(analysis, params, axes, max_memory_bytes=budget, mesh=m)
             best = r if best is None or r.seconds < best.seconds else best
         results[label] = best
-        out[label] = {"seconds": best.seconds, "points_per_second": best.points_per_second,
-                      "block_shape": list(best.block_shape), "blocks_per_call": best.blocks_per_call}
+        out[label] = {
+            "seconds": best.seconds,
+            "points_per_second": best.points_per_second,
+            "block_shape": list(best.block_shape),
+            "blocks_per_call": best.blocks_per_call,
+        }
     out["identical"] = bool(np.array_equal(results["one_device"].values, results["two_devices"].values))
     out["points"] = results["one_device"].n_points
     return out
@@ -153,9 +173,14 @@ def batching_comparison(cj, infer, params, analysis, budget: int, repeats: int) 
                 best = r if best is None or r.seconds < best.seconds else best
             ref = best.values if ref is None else ref
             out[plane][mode] = {
-                "points": best.n_points, "seconds": best.seconds, "points_per_second": best.points_per_second,
-                "block_shape": list(best.block_shape), "bytes_per_point_measured": best.bytes_per_point,
-                "max_relative_difference_to_all": float(np.max(np.abs(best.values - ref) / np.maximum(np.abs(ref), 1e-300))),
+                "points": best.n_points,
+                "seconds": best.seconds,
+                "points_per_second": best.points_per_second,
+                "block_shape": list(best.block_shape),
+                "bytes_per_point_measured": best.bytes_per_point,
+                "max_relative_difference_to_all": float(
+                    np.max(np.abs(best.values - ref) / np.maximum(np.abs(ref), 1e-300))
+                ),
             }
     return out
 
@@ -175,9 +200,14 @@ def full_evaluations(cj, infer, params, analysis, n: int, budget: int, repeats: 
     for _ in range(repeats):
         r = infer.random_scan(analysis, params, ranges, n, max_memory_bytes=budget, keep_points=False)
         best = r if best is None or r.seconds < best.seconds else best
-    return {"points": n, "parameters_varied": list(ranges), "seconds": best.seconds,
-            "evaluations_per_second": best.points_per_second, "chunk_size": best.chunk_size,
-            "bytes_per_point_measured": best.bytes_per_point}
+    return {
+        "points": n,
+        "parameters_varied": list(ranges),
+        "seconds": best.seconds,
+        "evaluations_per_second": best.points_per_second,
+        "chunk_size": best.chunk_size,
+        "bytes_per_point_measured": best.bytes_per_point,
+    }
 
 
 def main(argv=None) -> dict:
@@ -203,13 +233,16 @@ def main(argv=None) -> dict:
     repeats = 1 if args.quick else 3
     report = {"benchmark": "scale: large scans, batching, sharding", **machine(), "max_memory_bytes": budget}
     report["batching"] = batching_comparison(cj, infer, params, analysis, budget, repeats)
-    report["full_evaluations"] = full_evaluations(cj, infer, params, analysis, 10_000 if args.quick else 100_000,
-                                                  budget, repeats)
+    report["full_evaluations"] = full_evaluations(
+        cj, infer, params, analysis, 10_000 if args.quick else 100_000, budget, repeats
+    )
     sides = [200] if args.quick else [1000, 3163]
     report["large_grids"] = [run_child(["--child-grid", str(n), "--budget-mib", str(args.budget_mib)]) for n in sides]
     shard_side = 200 if args.quick else 1000
-    report["sharding"] = run_child(["--child-sharded", str(shard_side), "--budget-mib", str(args.budget_mib)],
-                                   {"XLA_FLAGS": (os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=2").strip()})
+    report["sharding"] = run_child(
+        ["--child-sharded", str(shard_side), "--budget-mib", str(args.budget_mib)],
+        {"XLA_FLAGS": (os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=2").strip()},
+    )
     write_report(report, args.out)
     if not args.no_readme:
         write_table("scale", table_rows(report))
@@ -218,25 +251,38 @@ def main(argv=None) -> dict:
 
 def table_rows(report: dict) -> list[str]:
     mib = report["max_memory_bytes"] / MiB
-    rows = [f"| device / JAX / float64 | {report['device']} / {report['jax_version']} / {report['float64']} ({report['cpu_count']} cores) |",
-            f"| memory budget of every scan (`max_memory_bytes`) | {mib:.0f} MiB |"]
+    rows = [
+        f"| device / JAX / float64 | {report['device']} / {report['jax_version']} / {report['float64']} "
+        f"({report['cpu_count']} cores) |",
+        f"| memory budget of every scan (`max_memory_bytes`) | {mib:.0f} MiB |",
+    ]
     names = {"all": "every field batched", "scanned": "scanned fields batched", "grid": "nested vmap per axis"}
     for plane, label in (("nsi", "(ε^u, ε^d)"), ("sin2_quench", "(sin²θW, k)")):
         for mode, r in report["batching"][plane].items():
-            rows.append(f"| {label} 201 × 201, {names[mode]} | {r['points_per_second']:,.0f} points/s "
-                        f"(block {'×'.join(map(str, r['block_shape']))}, {r['bytes_per_point_measured']:,.0f} B/point) |")
+            rows.append(
+                f"| {label} 201 × 201, {names[mode]} | {r['points_per_second']:,.0f} points/s "
+                f"(block {'×'.join(map(str, r['block_shape']))}, {r['bytes_per_point_measured']:,.0f} B/point) |"
+            )
     f = report["full_evaluations"]
-    rows.append(f"| random scan, all {len(f['parameters_varied'])} parameters varying ({f['points']:,} points) | "
-                f"{f['evaluations_per_second']:,.0f} evaluations/s |")
+    rows.append(
+        f"| random scan, all {len(f['parameters_varied'])} parameters varying ({f['points']:,} points) | "
+        f"{f['evaluations_per_second']:,.0f} evaluations/s |"
+    )
     for g in report["large_grids"]:
-        rows.append(f"| (sin²θW, k) grid {g['grid'][0]} × {g['grid'][1]} = {g['points']:,} points | {g['seconds']:.2f} s "
-                    f"({g['points_per_second']:,.0f} points/s; first call with compilation {g['first_call_seconds']:.1f} s) |")
-        rows.append(f"| … peak resident memory during that scan | {g['peak_rss_bytes'] / MiB:,.0f} MiB ≤ bound "
-                    f"{g['bound_bytes'] / MiB:,.0f} MiB (RSS before {g['rss_before_bytes'] / MiB:,.0f} + budget {mib:.0f} "
-                    f"+ result {g['result_bytes'] / MiB:,.0f}): {'yes' if g['within_bound'] else 'NO'} |")
+        rows.append(
+            f"| (sin²θW, k) grid {g['grid'][0]} × {g['grid'][1]} = {g['points']:,} points | {g['seconds']:.2f} s "
+            f"({g['points_per_second']:,.0f} points/s; first call with compilation {g['first_call_seconds']:.1f} s) |"
+        )
+        rows.append(
+            f"| … peak resident memory during that scan | {g['peak_rss_bytes'] / MiB:,.0f} MiB ≤ bound "
+            f"{g['bound_bytes'] / MiB:,.0f} MiB (RSS before {g['rss_before_bytes'] / MiB:,.0f} + budget {mib:.0f} "
+            f"+ result {g['result_bytes'] / MiB:,.0f}): {'yes' if g['within_bound'] else 'NO'} |"
+        )
     s = report["sharding"]
-    rows.append(f"| {s['points']:,}-point grid, 1 vs 2 forced host devices | {s['one_device']['points_per_second']:,.0f} vs "
-                f"{s['two_devices']['points_per_second']:,.0f} points/s; values identical: {s['identical']} |")
+    rows.append(
+        f"| {s['points']:,}-point grid, 1 vs 2 forced host devices | {s['one_device']['points_per_second']:,.0f} vs "
+        f"{s['two_devices']['points_per_second']:,.0f} points/s; values identical: {s['identical']} |"
+    )
     return rows
 
 

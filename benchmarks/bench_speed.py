@@ -67,7 +67,7 @@ def varied_params(params, n: int, seed: int = 0):
 def batched_rate(fn, batch, block: int, repeats: int) -> dict:
     """Points per second of ``fn`` (vmapped over a block) over the whole batch, block after block."""
     n = jax.tree.leaves(batch)[0].shape[0]
-    blocks = [jax.tree.map(lambda v, i=i: v[i:i + block], batch) for i in range(0, n - block + 1, block)]
+    blocks = [jax.tree.map(lambda v, i=i: v[i : i + block], batch) for i in range(0, n - block + 1, block)]
     step = jax.jit(jax.vmap(fn))
 
     def run():
@@ -117,23 +117,38 @@ def main(argv=None) -> dict:
 
     gflops = peak["flops_per_second"] / 1e9
     report = {
-        "benchmark": "headline speed", **machine(), "matmul_peak_float64": peak,
-        "full_evaluations": {**best_full, "by_block": full, "per_gflops_of_peak": best_full["per_second"] / gflops,
-                             "response": "tabulated"},
+        "benchmark": "headline speed",
+        **machine(),
+        "matmul_peak_float64": peak,
+        "full_evaluations": {
+            **best_full,
+            "by_block": full,
+            "per_gflops_of_peak": best_full["per_second"] / gflops,
+            "response": "tabulated",
+        },
         "gradients": {**grads, "per_gflops_of_peak": grads["per_second"] / gflops, "response": "tabulated"},
-        "integrated_response": {"full_evaluations": exact, "gradients": exact_grads,
-                                "note": "every field varying, response integrated at each call"},
+        "integrated_response": {
+            "full_evaluations": exact,
+            "gradients": exact_grads,
+            "note": "every field varying, response integrated at each call",
+        },
         "single_call_seconds": latency,
         "factored_grid": {
-            "points": res.n_points, "factored": res.notes.get("factored"), "seconds_warm": min(warm),
-            "seconds_cold": cold, "max_memory_bytes": budget, "call_memory_bytes": res.call_memory_bytes,
+            "points": res.n_points,
+            "factored": res.notes.get("factored"),
+            "seconds_warm": min(warm),
+            "seconds_cold": cold,
+            "max_memory_bytes": budget,
+            "call_memory_bytes": res.call_memory_bytes,
             "within_bound": bool(res.call_memory_bytes is not None and res.call_memory_bytes <= budget),
             "relative_difference_to_full_model": abs(float(res.values[7, -3]) - check) / abs(check),
         },
-        "aims": {"full_evaluations_3e5_per_second": best_full["per_second"] >= 3e5,
-                 "3000_evaluations_per_gflops": best_full["per_second"] / gflops >= 3000,
-                 "gradients_3e4_per_second": grads["per_second"] >= 3e4,
-                 "factored_1e7_grid_within_0.2_s": res.n_points >= 10**7 and min(warm) <= 0.2},
+        "aims": {
+            "full_evaluations_3e5_per_second": best_full["per_second"] >= 3e5,
+            "3000_evaluations_per_gflops": best_full["per_second"] / gflops >= 3000,
+            "gradients_3e4_per_second": grads["per_second"] >= 3e4,
+            "factored_1e7_grid_within_0.2_s": res.n_points >= 10**7 and min(warm) <= 0.2,
+        },
     }
     write_report(report, args.out)
     if not args.no_readme:

@@ -80,11 +80,14 @@ def run_one(script: Path, results_dir: Path, quick: bool, no_readme: bool, timeo
         proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - t0
     run = {
-        "command": " ".join(cmd), "returncode": proc.returncode, "wall_seconds": wall,
+        "command": " ".join(cmd),
+        "returncode": proc.returncode,
+        "wall_seconds": wall,
         "peak_rss_bytes": usage.ru_maxrss * 1024,  # Linux reports KiB
         "cpu_seconds": usage.ru_utime + usage.ru_stime,
         "load_average_1min_before_after": [load_before, os.getloadavg()[0]],
-        "json": str(out), "log": str(log),
+        "json": str(out),
+        "log": str(log),
     }
     if proc.returncode == 0 and out.exists():
         run["report"] = json.loads(out.read_text())
@@ -128,19 +131,40 @@ def summarise(runs: dict) -> dict:
     if t_ref:
         s["speedup_vs_reference"] = {k: v * t_ref for k, v in s["evaluations_per_second"].items()}
     if roof:
-        s["flops"] = {k: {"flops_per_evaluation": p["flops_per_evaluation"],
-                          "transcendentals_per_evaluation": p["transcendentals_per_evaluation"],
-                          "fraction_of_peak_float64": p["fraction_of_peak_float64"]}
-                      for k, p in roof["programs"].items()}
+        s["flops"] = {
+            k: {
+                "flops_per_evaluation": p["flops_per_evaluation"],
+                "transcendentals_per_evaluation": p["transcendentals_per_evaluation"],
+                "fraction_of_peak_float64": p["fraction_of_peak_float64"],
+            }
+            for k, p in roof["programs"].items()
+        }
         s["peak_flops_per_second"] = {k: v["flops_per_second"] for k, v in roof["peak"].items()}
     full = _get(roof, "programs", "all_fields_batched", "evaluations_per_second") or _get(
-        scale, "full_evaluations", "evaluations_per_second")
+        scale, "full_evaluations", "evaluations_per_second"
+    )
     if full and t_ref:
-        s["aims"] = {"speedup_1e4_per_full_evaluation": full * t_ref >= 1e4, "1e5_full_evaluations_per_second": full >= 1e5}
+        s["aims"] = {
+            "speedup_1e4_per_full_evaluation": full * t_ref >= 1e4,
+            "1e5_full_evaluations_per_second": full >= 1e5,
+        }
     million = [g for g in scale.get("large_grids") or [] if g["points"] >= 10**6]
     if million:
-        s["large_scans"] = [{k: g[k] for k in ("points", "seconds", "points_per_second", "peak_rss_bytes", "bound_bytes",
-                                                "within_bound", "max_memory_bytes")} for g in million]
+        s["large_scans"] = [
+            {
+                k: g[k]
+                for k in (
+                    "points",
+                    "seconds",
+                    "points_per_second",
+                    "peak_rss_bytes",
+                    "bound_bytes",
+                    "within_bound",
+                    "max_memory_bytes",
+                )
+            }
+            for g in million
+        ]
     if scale.get("sharding"):
         s["sharding"] = scale["sharding"]
     speed = rep.get("speed", {})
@@ -148,9 +172,14 @@ def summarise(runs: dict) -> dict:
         s["headline"] = {
             "matmul_peak_float64_flops_per_second": speed["matmul_peak_float64"]["flops_per_second"],
             "full_evaluations_per_second": speed["full_evaluations"]["per_second"],
-            **({"integrated_evaluations_per_second": speed["integrated_response"]["full_evaluations"]["per_second"],
-                "integrated_gradients_per_second": speed["integrated_response"]["gradients"]["per_second"]}
-               if "integrated_response" in speed else {}),
+            **(
+                {
+                    "integrated_evaluations_per_second": speed["integrated_response"]["full_evaluations"]["per_second"],
+                    "integrated_gradients_per_second": speed["integrated_response"]["gradients"]["per_second"],
+                }
+                if "integrated_response" in speed
+                else {}
+            ),
             "full_evaluations_per_gflops_of_peak": speed["full_evaluations"]["per_gflops_of_peak"],
             "gradients_per_second": speed["gradients"]["per_second"],
             "single_call_seconds": speed["single_call_seconds"],
@@ -161,7 +190,9 @@ def summarise(runs: dict) -> dict:
         }
     cli = rep.get("cli", {})
     if cli:
-        s["cli"] = {k: cli[k] for k in ("command", "cold_seconds", "warm_seconds", "no_cache_seconds", "warm_over_cold")}
+        s["cli"] = {
+            k: cli[k] for k in ("command", "cold_seconds", "warm_seconds", "no_cache_seconds", "warm_over_cold")
+        }
         s["cli"]["aim_warm_below_half_of_cold"] = cli["warm_over_cold"] < 0.5
     rep_run = rep.get("reproduce", {})
     if rep_run:
@@ -177,13 +208,17 @@ def summarise(runs: dict) -> dict:
 
 def summary_rows(report: dict) -> list[str]:
     m = report["machine"]
-    rows = [f"| device / JAX / float64 | {m['device']} / {m['jax_version']} / {m['float64']} ({m['cpu_count']} cores) |"]
+    rows = [
+        f"| device / JAX / float64 | {m['device']} / {m['jax_version']} / {m['float64']} ({m['cpu_count']} cores) |"
+    ]
     for name, run in report["runs"].items():
         status = "ok" if run["returncode"] == 0 else f"FAILED ({run['returncode']})"
         status += " (previous run)" if run.get("reused_from_previous_report") else ""
         load = run.get("load_average_1min_before_after", [float("nan")] * 2)
-        rows.append(f"| `{name}.py` | {status}; {run['wall_seconds']:.0f} s wall, {run.get('cpu_seconds', 0):.0f} s CPU; "
-                    f"peak memory {run['peak_rss_bytes'] / MiB:,.0f} MiB; load average {load[0]:.1f} → {load[1]:.1f} |")
+        rows.append(
+            f"| `{name}.py` | {status}; {run['wall_seconds']:.0f} s wall, {run.get('cpu_seconds', 0):.0f} s CPU; "
+            f"peak memory {run['peak_rss_bytes'] / MiB:,.0f} MiB; load average {load[0]:.1f} → {load[1]:.1f} |"
+        )
     s = report["summary"]
     t_ref = s.get("reference_seconds_per_evaluation")
     if t_ref:
@@ -199,15 +234,22 @@ def summary_rows(report: dict) -> list[str]:
         rate = s.get("evaluations_per_second", {}).get(key)
         if rate:
             sp = s.get("speedup_vs_reference", {}).get(key)
-            rows.append(f"| {label} | {rate:,.0f} evaluations/s" + (f" ({sp:,.0f} × the reference)" if sp else "") + " |")
+            rows.append(
+                f"| {label} | {rate:,.0f} evaluations/s" + (f" ({sp:,.0f} × the reference)" if sp else "") + " |"
+            )
     for g in s.get("large_scans", []):
-        rows.append(f"| {g['points']:,}-point (sin²θW, k) grid | {g['seconds']:.2f} s; peak memory "
-                    f"{g['peak_rss_bytes'] / MiB:,.0f} MiB ≤ {g['bound_bytes'] / MiB:,.0f} MiB: {g['within_bound']} |")
+        rows.append(
+            f"| {g['points']:,}-point (sin²θW, k) grid | {g['seconds']:.2f} s; peak memory "
+            f"{g['peak_rss_bytes'] / MiB:,.0f} MiB ≤ {g['bound_bytes'] / MiB:,.0f} MiB: {g['within_bound']} |"
+        )
     if "flops" in s:
         f = s["flops"]["all_fields_batched"]
-        rows.append(f"| FLOPs per full evaluation (XLA) / fraction of float64 peak | {f['flops_per_evaluation']:,.0f} "
-                    f"(+ {f['transcendentals_per_evaluation']:,.0f} transcendentals) / {100 * f['fraction_of_peak_float64']:.1f} % "
-                    f"of {s['peak_flops_per_second']['float64'] / 1e9:.1f} GFLOP/s |")
+        rows.append(
+            f"| FLOPs per full evaluation (XLA) / fraction of float64 peak | {f['flops_per_evaluation']:,.0f} "
+            f"(+ {f['transcendentals_per_evaluation']:,.0f} transcendentals) / "
+            f"{100 * f['fraction_of_peak_float64']:.1f} % "
+            f"of {s['peak_flops_per_second']['float64'] / 1e9:.1f} GFLOP/s |"
+        )
     if "sharding" in s:
         sh = s["sharding"]
         rows.append(f"| sharded scan, 2 forced host devices | values identical to one device: {sh['identical']} |")
@@ -217,9 +259,11 @@ def summary_rows(report: dict) -> list[str]:
         rows.append(f"| Feldman–Cousins toys/s; coverage within 1 % | {rates}; {fc['coverage_within_1_percent']} |")
     if "aims" in s:
         a = s["aims"]
-        rows.append(f"| aims: ≥ 10⁴ × reference per full evaluation / ≥ 10⁵ full evaluations/s | "
-                    f"{'met' if a['speedup_1e4_per_full_evaluation'] else 'not met'} / "
-                    f"{'met' if a['1e5_full_evaluations_per_second'] else 'not met'} |")
+        rows.append(
+            f"| aims: ≥ 10⁴ × reference per full evaluation / ≥ 10⁵ full evaluations/s | "
+            f"{'met' if a['speedup_1e4_per_full_evaluation'] else 'not met'} / "
+            f"{'met' if a['1e5_full_evaluations_per_second'] else 'not met'} |"
+        )
     return rows
 
 
@@ -229,23 +273,35 @@ def speed_rows(summary: dict) -> list[str]:
     h, c, r = summary.get("headline"), summary.get("cli"), summary.get("reproduce")
     if h:
         rows += [
-            f"| float64 matmul peak (yardstick, same run) | {h['matmul_peak_float64_flops_per_second'] / 1e9:.1f} GFLOP/s |",
+            f"| float64 matmul peak (yardstick, same run) | {h['matmul_peak_float64_flops_per_second'] / 1e9:.1f} "
+            "GFLOP/s |",
             f"| full evaluations/s, batched, every parameter varying (tabulated response, its four nuisances at the "
             f"table's values) | {h['full_evaluations_per_second']:,.0f} "
             f"({h['full_evaluations_per_gflops_of_peak']:,.0f} per GFLOP/s of peak) |",
             f"| gradients/s (every field), batched, tabulated response | {h['gradients_per_second']:,.0f} |",
-            *([f"| the same with the response integrated (every field varying) | "
-               f"{h['integrated_evaluations_per_second']:,.0f} evaluations/s, "
-               f"{h['integrated_gradients_per_second']:,.0f} gradients/s |"] if "integrated_evaluations_per_second" in h else []),
+            *(
+                [
+                    f"| the same with the response integrated (every field varying) | "
+                    f"{h['integrated_evaluations_per_second']:,.0f} evaluations/s, "
+                    f"{h['integrated_gradients_per_second']:,.0f} gradients/s |"
+                ]
+                if "integrated_evaluations_per_second" in h
+                else []
+            ),
             f"| single-call latency | {1e6 * h['single_call_seconds']:,.0f} µs |",
             f"| factored {h['factored_grid_points']:,}-point NSI χ² grid | {h['factored_grid_seconds']:.3f} s "
             f"(within its memory bound: {'yes' if h['factored_grid_within_memory_bound'] else 'NO'}) |",
         ]
     if c:
-        rows.append(f"| `{c['command']}` cold / warm cache / cache off | {c['cold_seconds']:.1f} s / {c['warm_seconds']:.1f} s / "
-                    f"{c['no_cache_seconds']:.1f} s (warm = {100 * c['warm_over_cold']:.0f} % of cold) |")
+        rows.append(
+            f"| `{c['command']}` cold / warm cache / cache off | {c['cold_seconds']:.1f} s / {c['warm_seconds']:.1f} "
+            "s / "
+            f"{c['no_cache_seconds']:.1f} s (warm = {100 * c['warm_over_cold']:.0f} % of cold) |"
+        )
     if r:
-        rows.append(f"| `{r['command']}` wall time, cold / warm cache | {r['cold_seconds']:.0f} s / {r['warm_seconds']:.0f} s |")
+        rows.append(
+            f"| `{r['command']}` wall time, cold / warm cache | {r['cold_seconds']:.0f} s / {r['warm_seconds']:.0f} s |"
+        )
     return rows
 
 
@@ -270,8 +326,11 @@ def main(argv=None) -> dict:
     parser.add_argument("--results-dir", default=str(HERE / "results"))
     parser.add_argument("--out", default=None, help="combined report (default: RESULTS_DIR/report.json)")
     parser.add_argument("--no-readme", action="store_true", help="no script rewrites benchmarks/README.md or README.md")
-    parser.add_argument("--results-json", default=None,
-                        help="the headline figures (default: results.json beside RESULTS_DIR, i.e. benchmarks/results.json)")
+    parser.add_argument(
+        "--results-json",
+        default=None,
+        help="the headline figures (default: results.json beside RESULTS_DIR, i.e. benchmarks/results.json)",
+    )
     parser.add_argument("--timeout", type=float, default=3600.0)
     args = parser.parse_args(argv)
 
@@ -286,11 +345,16 @@ def main(argv=None) -> dict:
         print(f"run_all: {script.name} …", file=sys.stderr, flush=True)
         runs[script.stem] = run_one(script, results_dir, args.quick, args.no_readme, args.timeout)
         r = runs[script.stem]
-        print(f"run_all: {script.name}: rc={r['returncode']}, {r['wall_seconds']:.1f} s, "
-              f"peak {r['peak_rss_bytes'] / MiB:,.0f} MiB", file=sys.stderr, flush=True)
+        print(
+            f"run_all: {script.name}: rc={r['returncode']}, {r['wall_seconds']:.1f} s, "
+            f"peak {r['peak_rss_bytes'] / MiB:,.0f} MiB",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    from _common import machine
 
     import cevnsjax as cj  # the machine as the benchmarks see it (float64, as they enable it)
-    from _common import machine
 
     cj.enable_x64()
     report = {"benchmark": "all", "quick": args.quick, "machine": machine(), "runs": runs, "summary": summarise(runs)}
@@ -298,8 +362,11 @@ def main(argv=None) -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report["summary"], indent=2))
-    headline = {"machine": report["machine"], "quick": args.quick, **{k: report["summary"][k] for k in ("headline", "cli", "reproduce")
-                                                                      if k in report["summary"]}}
+    headline = {
+        "machine": report["machine"],
+        "quick": args.quick,
+        **{k: report["summary"][k] for k in ("headline", "cli", "reproduce") if k in report["summary"]},
+    }
     results = Path(args.results_json) if args.results_json else results_dir.parent / "results.json"
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text(json.dumps(headline, indent=2) + "\n")

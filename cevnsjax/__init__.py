@@ -31,9 +31,9 @@ def nominal_params(experiment: Experiment, **overrides) -> Params:
 
 
 __all__ = [
+    "PARAMETERS",
     "Experiment",
     "ExperimentError",
-    "PARAMETERS",
     "ParameterError",
     "Params",
     "available_experiments",

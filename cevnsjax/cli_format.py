@@ -115,6 +115,7 @@ def _print_interval(result: dict) -> None:
 
 def print_sample(result: dict) -> None:
     s = result["settings"]
+
     def fmt(v):
         return "nan" if v is None else f"{v:.4g}"
 

@@ -26,8 +26,14 @@ def _setup(args, physics=None):
     from .analyses.registry import load_analyses
 
     analysis, params, parts = load_analyses(
-        _experiments(args), overrides=dict(args.param), physics=physics, spectra=args.spectra, measured=args.measured,
-        sigma_alpha=args.sigma_alpha, flux_normalisation=args.flux_normalisation)
+        _experiments(args),
+        overrides=dict(args.param),
+        physics=physics,
+        spectra=args.spectra,
+        measured=args.measured,
+        sigma_alpha=args.sigma_alpha,
+        flux_normalisation=args.flux_normalisation,
+    )
     args._parts = parts
     return (parts[0].experiment if len(parts) == 1 else None), params, analysis
 
@@ -45,12 +51,20 @@ def predict(args) -> dict:
     for name in names:
         if name in coherent_names():
             if args.flux_normalisation is not None:
-                raise ValueError(f"--flux-normalisation does not apply to {name!r} (a stopped-pion source, normalised "
-                                 "per proton on target)")
+                raise ValueError(
+                    f"--flux-normalisation does not apply to {name!r} (a stopped-pion source, normalised "
+                    "per proton on target)"
+                )
             results.append(predict_data_set(name, overrides=overrides, spectrum=getattr(args, "spectrum", False)))
         else:
-            results.append(predict_counts(name, overrides=overrides, flux_normalisation=args.flux_normalisation,
-                                          spectrum=getattr(args, "spectrum", False)))
+            results.append(
+                predict_counts(
+                    name,
+                    overrides=overrides,
+                    flux_normalisation=args.flux_normalisation,
+                    spectrum=getattr(args, "spectrum", False),
+                )
+            )
     if len(results) == 1:
         return results[0]
     return {"experiments": results, "result": "expected", "unit": "events", "total": sum(r["total"] for r in results)}
@@ -72,8 +86,15 @@ def fit(args) -> dict:
     check_names([args.parameter])
     check_cl(args.cl)
     experiment, params, analysis = _setup(args)
-    result = run_fit(analysis, params, args.parameter, cl=args.cl, method=args.method, info=_analysis_info(args, analysis),
-                     n_toys=args.toys)
+    result = run_fit(
+        analysis,
+        params,
+        args.parameter,
+        cl=args.cl,
+        method=args.method,
+        info=_analysis_info(args, analysis),
+        n_toys=args.toys,
+    )
     if args.plot:
         best = params.replace(**result["parameters"])
         lo, hi = (v if isinstance(v, float) else None for v in result["interval"])
@@ -86,8 +107,15 @@ def fit(args) -> dict:
         dchi2 = profile_chi2(analysis, best, args.parameter, xs)
         dchi2 = dchi2 - (result["chi2_min"] if isinstance(result["chi2_min"], float) else float(np.min(dchi2)))
         reference = (0.255, 0.047, "seed paper: 0.255 ± 0.047") if args.parameter == "sin2_theta_w" else None
-        result["plots"] = plots.profile_plot(xs, dchi2, xlabel=plots.label(args.parameter), interval=(lo, hi),
-                                             best_fit=x0, reference=reference, path=args.plot)
+        result["plots"] = plots.profile_plot(
+            xs,
+            dchi2,
+            xlabel=plots.label(args.parameter),
+            interval=(lo, hi),
+            best_fit=x0,
+            reference=reference,
+            path=args.plot,
+        )
         if args.parameter == "sin2_theta_w" and None not in (lo, hi) and experiment is not None:
             from pathlib import Path
 
@@ -97,8 +125,9 @@ def fit(args) -> dict:
             q_gev = float(mean_momentum_transfer(best, experiment)) / 1e3
             running = Path(args.plot).with_name(Path(args.plot).stem + "_running.png")
             result["momentum_transfer_GeV"] = q_gev
-            result["plots"] += plots.running_plot(data_path("weak_mixing_angle_measurements.json"), x0,
-                                                  lo, hi, conus_q_gev=q_gev, path=running)
+            result["plots"] += plots.running_plot(
+                data_path("weak_mixing_angle_measurements.json"), x0, lo, hi, conus_q_gev=q_gev, path=running
+            )
     return result
 
 
@@ -124,8 +153,16 @@ def limit(args) -> dict:
     check_names([args.parameter])
     check_cl(args.cl)
     experiment, params, analysis = _setup(args)
-    result = run_limit(analysis, params, args.parameter, cl=args.cl, one_sided=True if args.one_sided else None,
-                       method=args.method, info=_analysis_info(args, analysis), n_toys=args.toys)
+    result = run_limit(
+        analysis,
+        params,
+        args.parameter,
+        cl=args.cl,
+        one_sided=True if args.one_sided else None,
+        method=args.method,
+        info=_analysis_info(args, analysis),
+        n_toys=args.toys,
+    )
     ul = result["upper_limit"] if isinstance(result["upper_limit"], float) else None
     if args.plot and ul is not None and result["interval_kind"] == "one-sided upper limit":
         lo, _ = _range(args.parameter)
@@ -133,9 +170,15 @@ def limit(args) -> dict:
         dchi2 = profile_chi2(analysis, params, args.parameter, xs) - result["chi2_min"]
         reference = (5.3e-10, None, r"seed paper: $5.3\times10^{-10}\,\mu_B$") if args.parameter == "mu_nu" else None
         result["plots"] = plots.profile_plot(
-            xs, dchi2, xlabel=plots.label(args.parameter), best_fit=ul,
+            xs,
+            dchi2,
+            xlabel=plots.label(args.parameter),
+            best_fit=ul,
             levels=((result["delta_chi2_level"], f"{100 * args.cl:g} % CL (Δχ² = {result['delta_chi2_level']:.2f})"),),
-            reference=reference, path=args.plot, marker_label=f"{100 * args.cl:g} % CL upper limit {ul:.3g}")
+            reference=reference,
+            path=args.plot,
+            marker_label=f"{100 * args.cl:g} % CL upper limit {ul:.3g}",
+        )
         if experiment is not None and "electron" in experiment.channels and hasattr(analysis, "expected"):
             result["plots"] += _channel_plot(analysis, params, args.parameter, ul, args.plot)
     elif args.plot and ul is not None:
@@ -147,10 +190,15 @@ def limit(args) -> dict:
         best = params.replace(**{args.parameter: result["best_fit"]})
         chi2_min = result["chi2_min"] if isinstance(result["chi2_min"], float) else float(analysis(best))
         dchi2 = profile_chi2(analysis, best, args.parameter, xs) - chi2_min
-        result["plots"] = plots.profile_plot(xs, dchi2, xlabel=plots.label(args.parameter), interval=(lo, hi),
-                                             best_fit=result["best_fit"],
-                                             levels=((result["delta_chi2_level"] or 2.71, f"{100 * args.cl:g} % CL"),),
-                                             path=args.plot)
+        result["plots"] = plots.profile_plot(
+            xs,
+            dchi2,
+            xlabel=plots.label(args.parameter),
+            interval=(lo, hi),
+            best_fit=result["best_fit"],
+            levels=((result["delta_chi2_level"] or 2.71, f"{100 * args.cl:g} % CL"),),
+            path=args.plot,
+        )
     return result
 
 
@@ -177,8 +225,13 @@ def _channel_plot(analysis, params, name, limit, plot_path):
         "background (ON)": bkg,
     }
     path = Path(plot_path).with_name(Path(plot_path).stem + "_spectra.png")
-    return plots.channel_spectra_plot(np.asarray(ex.bin_lo[d, :n]) / units.eV, np.asarray(ex.bin_hi[d, :n]) / units.eV,
-                                      components, path=path, title=f"{ex.name}: signal channels, all detectors")
+    return plots.channel_spectra_plot(
+        np.asarray(ex.bin_lo[d, :n]) / units.eV,
+        np.asarray(ex.bin_hi[d, :n]) / units.eV,
+        components,
+        path=path,
+        title=f"{ex.name}: signal channels, all detectors",
+    )
 
 
 def scan(args) -> dict:
@@ -191,8 +244,10 @@ def scan(args) -> dict:
 
     check_names([args.parameter_x, args.parameter_y])
     if args.parameter_x == args.parameter_y:
-        raise ParameterError(f"scan needs two different parameters, got {args.parameter_x!r} twice; "
-                             "e.g. cevnsjax scan eps_ee_uV eps_ee_dV")
+        raise ParameterError(
+            f"scan needs two different parameters, got {args.parameter_x!r} twice; "
+            "e.g. cevnsjax scan eps_ee_uV eps_ee_dV"
+        )
     if not 2 <= args.points <= MAX_SCAN_POINTS:
         raise ParameterError(f"--points must be between 2 and {MAX_SCAN_POINTS}, got {args.points}")
     from .results import check_cl
@@ -200,25 +255,35 @@ def scan(args) -> dict:
     for cl in args.cl:
         check_cl(cl)
     if args.range is None:
-        (x0, x1), (y0, y1) = (DEFAULT_SCAN_RANGES.get(n, _range(n, inside=True))
-                              for n in (args.parameter_x, args.parameter_y))
+        (x0, x1), (y0, y1) = (
+            DEFAULT_SCAN_RANGES.get(n, _range(n, inside=True)) for n in (args.parameter_x, args.parameter_y)
+        )
     else:
         x0, x1, y0, y1 = args.range
     check_scan_range(args.parameter_x, x0, x1)
     check_scan_range(args.parameter_y, y0, y1)
-    experiment, params, analysis = _setup(args)
+    _experiment, params, analysis = _setup(args)
     xs, ys = np.linspace(x0, x1, args.points), np.linspace(y0, y1, args.points)
-    result = run_scan(analysis, params, args.parameter_x, xs, args.parameter_y, ys, cls=args.cl,
-                      info=_analysis_info(args, analysis))
+    result = run_scan(
+        analysis, params, args.parameter_x, xs, args.parameter_y, ys, cls=args.cl, info=_analysis_info(args, analysis)
+    )
     dchi2 = np.asarray(result["delta_chi2"])
     contours = {c["delta_chi2_level"]: (c["cl"], [np.asarray(line) for line in c["lines"]]) for c in result["contours"]}
     if args.plot:
         points, lines = [], []
         if {args.parameter_x, args.parameter_y} == {"eps_ee_uV", "eps_ee_dV"}:
             points.append((0.0, 0.0, "Standard Model"))
-        result["plots"] = plots.contour_plot(xs, ys, dchi2, {lv: ls for lv, (_, ls) in contours.items()},
-                                             xlabel=plots.label(args.parameter_x), ylabel=plots.label(args.parameter_y),
-                                             points=points, lines=lines, path=args.plot)
+        result["plots"] = plots.contour_plot(
+            xs,
+            ys,
+            dchi2,
+            {lv: ls for lv, (_, ls) in contours.items()},
+            xlabel=plots.label(args.parameter_x),
+            ylabel=plots.label(args.parameter_y),
+            points=points,
+            lines=lines,
+            path=args.plot,
+        )
     return result
 
 
@@ -236,8 +301,11 @@ def sample(args) -> dict:
     repeated = sorted({n for n in args.parameters if args.parameters.count(n) > 1})
     if repeated:
         raise ParameterError(f"parameter {repeated[0]!r} is given twice")
-    for option, value, least, most in (("--chains", args.chains, 1, 64), ("--samples", args.samples, 1, 10**6),
-                                       ("--warmup", args.warmup, 0, 10**6)):
+    for option, value, least, most in (
+        ("--chains", args.chains, 1, 64),
+        ("--samples", args.samples, 1, 10**6),
+        ("--warmup", args.warmup, 0, 10**6),
+    ):
         if not least <= value <= most:
             raise ParameterError(f"{option} must be between {least} and {most}, got {value}")
     if not 0.0 < args.target_accept < 1.0:
@@ -251,7 +319,7 @@ def sample(args) -> dict:
         if name not in priors:
             raise ParameterError(f"--prior {name}: {name!r} is not sampled (sampled: {', '.join(args.parameters)})")
         priors[name] = parse_prior(spec, name)
-    experiment, params, analysis = _setup(args)
+    _experiment, params, analysis = _setup(args)
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     from .infer.bayes import NSI_PLANE, band_masses, nsi_gap_line, sample_nested
 
@@ -261,12 +329,29 @@ def sample(args) -> dict:
     if sampler == "nested":
         if args.live_points is not None and args.live_points < 2:
             raise ParameterError(f"--live-points must be at least 2, got {args.live_points}")
-        posterior = sample_nested(analysis, params, priors, live_points=args.live_points or (500 if nsi else None),
-                                  draws=args.chains * args.samples, seed=args.seed, analytic=analytic)
+        posterior = sample_nested(
+            analysis,
+            params,
+            priors,
+            live_points=args.live_points or (500 if nsi else None),
+            draws=args.chains * args.samples,
+            seed=args.seed,
+            analytic=analytic,
+        )
     else:
-        posterior = sample_posterior(analysis, params, priors, chains=args.chains, samples=args.samples,
-                                     warmup=args.warmup, seed=args.seed, progress_bar=progress,
-                                     dense_mass=args.dense_mass, target_accept=args.target_accept, analytic=analytic)
+        posterior = sample_posterior(
+            analysis,
+            params,
+            priors,
+            chains=args.chains,
+            samples=args.samples,
+            warmup=args.warmup,
+            seed=args.seed,
+            progress_bar=progress,
+            dense_mass=args.dense_mass,
+            target_accept=args.target_accept,
+            analytic=analytic,
+        )
     predictive = posterior_predictive(posterior, analysis, params, seed=args.seed)
     replicated, observed, what = _predictive_totals(analysis, predictive)
     result = {
@@ -277,8 +362,18 @@ def sample(args) -> dict:
         "posterior_predictive": {
             "statistic": what,
             "measured": observed,
-            "predicted_median": float(np.median(np.sum(np.asarray(predictive["predicted"][0] if isinstance(
-                predictive["predicted"], tuple) else predictive["predicted"]).reshape(posterior.chi2.size, -1), axis=1))),
+            "predicted_median": float(
+                np.median(
+                    np.sum(
+                        np.asarray(
+                            predictive["predicted"][0]
+                            if isinstance(predictive["predicted"], tuple)
+                            else predictive["predicted"]
+                        ).reshape(posterior.chi2.size, -1),
+                        axis=1,
+                    )
+                )
+            ),
             "replicated_interval_90": [float(v) for v in np.quantile(replicated, [0.05, 0.95])],
             "p_value": float(np.mean(replicated >= observed)),
         },
@@ -290,8 +385,11 @@ def sample(args) -> dict:
     if nsi and hasattr(analysis, "predicted"):
         line = nsi_gap_line(analysis, params)
         w = posterior.evidence["weighted"] if posterior.evidence else None
-        masses = (band_masses(w["eps_ee_uV"], w["eps_ee_dV"], w["weight"], line) if w is not None else
-                  band_masses(posterior.flat("eps_ee_uV"), posterior.flat("eps_ee_dV"), None, line))
+        masses = (
+            band_masses(w["eps_ee_uV"], w["eps_ee_dV"], w["weight"], line)
+            if w is not None
+            else band_masses(posterior.flat("eps_ee_uV"), posterior.flat("eps_ee_dV"), None, line)
+        )
         result["nsi_band_masses"] = {**masses, "gap_line": {"eps_ee_uV_at_eps_ee_dV_0": line[0], "slope": line[1]}}
     if args.out:
         out = Path(args.out)
@@ -313,8 +411,11 @@ def _predictive_totals(analysis, predictive):
     if isinstance(rep, tuple):
         mask = np.asarray(analysis.experiment.bin_mask)
         n = rep[0].shape[0] * rep[0].shape[1]
-        return ((np.asarray(rep[0]) * mask).reshape(n, -1).sum(axis=1), float(np.sum(np.asarray(obs[0]) * mask)),
-                "total ON counts")
+        return (
+            (np.asarray(rep[0]) * mask).reshape(n, -1).sum(axis=1),
+            float(np.sum(np.asarray(obs[0]) * mask)),
+            "total ON counts",
+        )
     return np.asarray(rep).ravel(), float(obs), "measured count"
 
 
@@ -331,17 +432,19 @@ def exclusion(args) -> dict:
     from .results import check_cl
 
     check_cl(args.cl)
-    g_name, m_name, _ = model_parameters(args.model)
+    _g_name, m_name, _ = model_parameters(args.model)
     from .parameters import PARAMETERS
+
     spec = PARAMETERS[m_name]
     if not (spec.contains(lo) and spec.contains(hi)):
         raise ValueError(f"--masses: [{lo:g}, {hi:g}] MeV leaves the range of {m_name!r} {spec.range_text} MeV")
-    experiment, params, analysis = _setup(args, physics=physics or None)
+    _experiment, params, analysis = _setup(args, physics=physics or None)
     result = exclusion_curve(analysis, params, args.model, np.geomspace(lo, hi, int(n)), cl=args.cl)
     result.update(_analysis_info(args, analysis))
     if args.plot:
-        result["plots"] = plots.exclusion_plot({f"{result['experiment']} ({result['analysis']})": result}, model=args.model,
-                                               path=args.plot)
+        result["plots"] = plots.exclusion_plot(
+            {f"{result['experiment']} ({result['analysis']})": result}, model=args.model, path=args.plot
+        )
     return result
 
 

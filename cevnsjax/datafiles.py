@@ -110,7 +110,9 @@ def parse_json_text(text: str, origin: str, error=ValueError) -> dict:
     try:
         data = json.loads(text, object_pairs_hook=_pairs, parse_constant=_reject_constant, parse_float=_finite_float)
     except _Duplicate as exc:
-        raise error(f"{origin}: field {_locate_duplicate(text, exc.args[0])}: duplicate key; each key may appear once") from None
+        raise error(
+            f"{origin}: field {_locate_duplicate(text, exc.args[0])}: duplicate key; each key may appear once"
+        ) from None
     except json.JSONDecodeError as exc:
         raise error(f"{origin}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
     except ValueError as exc:

@@ -33,7 +33,9 @@ NEUTRON_RADIUS_ELEMENTS = ("Ge", "Si", "Na", "Ar", "I", "Xe", "Cs")
 
 def _default_neutron_radius(symbol: str) -> float:
     isotopes = read_json_file(data_root() / "elements" / f"{symbol}.json", "element file")["isotopes"]
-    return sum(i["abundance"] * default_rms_radius("helm", i["A"]) for i in isotopes) / sum(i["abundance"] for i in isotopes)
+    return sum(i["abundance"] * default_rms_radius("helm", i["A"]) for i in isotopes) / sum(
+        i["abundance"] for i in isotopes
+    )
 
 
 _DEFAULT_NEUTRON_RADII = {symbol: _default_neutron_radius(symbol) for symbol in NEUTRON_RADIUS_ELEMENTS}
@@ -73,44 +75,87 @@ PARAMETERS: dict[str, ParameterSpec] = {
     spec.name: spec
     for spec in (
         ParameterSpec(
-            "sin2_theta_w", units.SIN2_THETA_W_LOW_ENERGY, 0.0, 1.0, "",
+            "sin2_theta_w",
+            units.SIN2_THETA_W_LOW_ENERGY,
+            0.0,
+            1.0,
+            "",
             "weak mixing angle sin²θW (low-energy MS-bar default 0.23857)",
         ),
         ParameterSpec(
-            "quench_k", 0.162, 0.0, 0.4, "",
-            "Lindhard k (CONUS: 0.162 ± 0.004, arXiv:2202.03754)", lower_open=True,
+            "quench_k",
+            0.162,
+            0.0,
+            0.4,
+            "",
+            "Lindhard k (CONUS: 0.162 ± 0.004, arXiv:2202.03754)",
+            lower_open=True,
         ),
         ParameterSpec(
-            "flux_norm", 1.0, 0.0, 10.0, "",
-            "multiplier on the experiment's antineutrino flux", lower_open=True,
+            "flux_norm",
+            1.0,
+            0.0,
+            10.0,
+            "",
+            "multiplier on the experiment's antineutrino flux",
+            lower_open=True,
         ),
         ParameterSpec(
-            "eff_shift_eVee", 0.0, -100.0, 100.0, "eVee",
+            "eff_shift_eVee",
+            0.0,
+            -100.0,
+            100.0,
+            "eVee",
             "shift of every detector's trigger-efficiency E50",
         ),
         ParameterSpec(
-            "eff_width_scale", 1.0, 0.0, 5.0, "",
-            "multiplier on every detector's trigger-efficiency width", lower_open=True,
+            "eff_width_scale",
+            1.0,
+            0.0,
+            5.0,
+            "",
+            "multiplier on every detector's trigger-efficiency width",
+            lower_open=True,
         ),
         ParameterSpec(
-            "res_scale", 1.0, 0.5, 2.0, "",
+            "res_scale",
+            1.0,
+            0.5,
+            2.0,
+            "",
             "multiplier on every detector's pulser resolution σ0 (the default "
             "quadrature is verified to 5e-5 over this range)",
         ),
         ParameterSpec(
-            "fano", 0.11, 0.0, 1.0, "",
+            "fano",
+            0.11,
+            0.0,
+            1.0,
+            "",
             "Fano factor in σ² = σ0² + F η E_ee (Ge ≈ 0.11)",
         ),
         ParameterSpec(
-            "mu_nu", 0.0, 0.0, 1e-8, "μB",
+            "mu_nu",
+            0.0,
+            0.0,
+            1e-8,
+            "μB",
             "effective neutrino magnetic moment (physical boundary μν ≥ 0)",
         ),
         ParameterSpec(
-            "eps_ee_uV", 0.0, -2.0, 2.0, "",
+            "eps_ee_uV",
+            0.0,
+            -2.0,
+            2.0,
+            "",
             "flavour-diagonal vector NSI coupling ε^{uV}_{ee}",
         ),
         ParameterSpec(
-            "eps_ee_dV", 0.0, -2.0, 2.0, "",
+            "eps_ee_dV",
+            0.0,
+            -2.0,
+            2.0,
+            "",
             "flavour-diagonal vector NSI coupling ε^{dV}_{ee}",
         ),
         ParameterSpec("eps_emu_uV", 0.0, -2.0, 2.0, "", "off-diagonal vector NSI ε^{uV}_{eμ} (adds incoherently)"),
@@ -118,7 +163,11 @@ PARAMETERS: dict[str, ParameterSpec] = {
         ParameterSpec("eps_etau_uV", 0.0, -2.0, 2.0, "", "off-diagonal vector NSI ε^{uV}_{eτ} (adds incoherently)"),
         ParameterSpec("eps_etau_dV", 0.0, -2.0, 2.0, "", "off-diagonal vector NSI ε^{dV}_{eτ} (adds incoherently)"),
         ParameterSpec(
-            "g_zp", 0.0, 0.0, 1.0, "",
+            "g_zp",
+            0.0,
+            0.0,
+            1.0,
+            "",
             "light vector mediator coupling g (to ν and, per the experiment's vector_mediator "
             "model, to quarks and electrons)",
         ),
@@ -126,22 +175,60 @@ PARAMETERS: dict[str, ParameterSpec] = {
         ParameterSpec("g_phi", 0.0, 0.0, 1.0, "", "light scalar mediator coupling g (universal)"),
         ParameterSpec("m_phi", 1000.0, 1e-3, 1e5, "MeV", "light scalar mediator mass"),
         ParameterSpec("q_nu", 0.0, -1e-5, 1e-5, "e", "neutrino millicharge (units of the elementary charge)"),
-        ParameterSpec("energy_scale", 1.0, 0.8, 1.2, "", "multiplier on the true ionisation energy (energy-scale nuisance)"),
+        ParameterSpec(
+            "energy_scale", 1.0, 0.8, 1.2, "", "multiplier on the true ionisation energy (energy-scale nuisance)"
+        ),
         ParameterSpec("bkg_scale", 1.0, 0.0, 10.0, "", "multiplier on the flat background of a spectral analysis"),
-        ParameterSpec("bkg_noise_scale", 1.0, 0.0, 10.0, "", "multiplier on the threshold-noise background of a spectral analysis"),
+        ParameterSpec(
+            "bkg_noise_scale", 1.0, 0.0, 10.0, "", "multiplier on the threshold-noise background of a spectral analysis"
+        ),
         ParameterSpec("eps_mumu_uV", 0.0, -2.0, 2.0, "", "flavour-diagonal vector NSI ε^{uV}_{μμ} (ν_μ and ν̄_μ)"),
         ParameterSpec("eps_mumu_dV", 0.0, -2.0, 2.0, "", "flavour-diagonal vector NSI ε^{dV}_{μμ} (ν_μ and ν̄_μ)"),
-        ParameterSpec("r2_nue", 0.0, -100.0, 100.0, "1e-32 cm²",
-                      "ν_e charge radius ⟨r²⟩ beyond what the coupling scheme contains (SM: −0.83, in the 'radiative' couplings)"),
-        ParameterSpec("r2_numu", 0.0, -100.0, 100.0, "1e-32 cm²",
-                      "ν_μ charge radius ⟨r²⟩ beyond what the coupling scheme contains (SM: −0.48, in the 'radiative' couplings)"),
-        ParameterSpec("r2_nutau", 0.0, -100.0, 100.0, "1e-32 cm²", "ν_τ charge radius ⟨r²⟩ beyond what the coupling scheme contains"),
-        ParameterSpec("quench_scale", 1.0, 0.2, 5.0, "", "multiplier on tabulated or polynomial quenching (quenching-factor nuisance)"),
-        ParameterSpec("light_yield_scale", 1.0, 0.2, 5.0, "", "multiplier on the light yield of photoelectron responses"),
+        ParameterSpec(
+            "r2_nue",
+            0.0,
+            -100.0,
+            100.0,
+            "1e-32 cm²",
+            "ν_e charge radius ⟨r²⟩ beyond what the coupling scheme contains (SM: −0.83, in the 'radiative' couplings)",
+        ),
+        ParameterSpec(
+            "r2_numu",
+            0.0,
+            -100.0,
+            100.0,
+            "1e-32 cm²",
+            "ν_μ charge radius ⟨r²⟩ beyond what the coupling scheme contains (SM: −0.48, in the 'radiative' couplings)",
+        ),
+        ParameterSpec(
+            "r2_nutau",
+            0.0,
+            -100.0,
+            100.0,
+            "1e-32 cm²",
+            "ν_τ charge radius ⟨r²⟩ beyond what the coupling scheme contains",
+        ),
+        ParameterSpec(
+            "quench_scale",
+            1.0,
+            0.2,
+            5.0,
+            "",
+            "multiplier on tabulated or polynomial quenching (quenching-factor nuisance)",
+        ),
+        ParameterSpec(
+            "light_yield_scale", 1.0, 0.2, 5.0, "", "multiplier on the light yield of photoelectron responses"
+        ),
         *(
-            ParameterSpec(f"rn_{symbol}", radius, 1.0, 10.0, "fm",
-                          f"neutron rms radius of {symbol} (abundance-weighted over its isotopes; default = the Helm "
-                          f"radius of Lewin & Smith 1996, i.e. equal to the proton distribution's)")
+            ParameterSpec(
+                f"rn_{symbol}",
+                radius,
+                1.0,
+                10.0,
+                "fm",
+                f"neutron rms radius of {symbol} (abundance-weighted over its isotopes; default = the Helm "
+                f"radius of Lewin & Smith 1996, i.e. equal to the proton distribution's)",
+            )
             for symbol, radius in _DEFAULT_NEUTRON_RADII.items()
         ),
     )
@@ -196,7 +283,7 @@ class Params(eqx.Module):
         """Concrete parameter values as Python floats (not for use under jit)."""
         return {f.name: float(getattr(self, f.name)) for f in fields(self)}
 
-    def replace(self, **values) -> "Params":
+    def replace(self, **values) -> Params:
         """A copy with some fields replaced (names checked, values not)."""
         _check_names(values)
         return eqx.tree_at(
@@ -217,9 +304,7 @@ class ParameterError(ValueError):
 def _check_names(values) -> None:
     unknown = [k for k in values if k not in PARAMETERS]
     if unknown:
-        raise ParameterError(
-            f"unknown parameter {unknown[0]!r}; known parameters: {', '.join(PARAMETER_NAMES)}"
-        )
+        raise ParameterError(f"unknown parameter {unknown[0]!r}; known parameters: {', '.join(PARAMETER_NAMES)}")
 
 
 def validate_value(name: str, value) -> float:
@@ -265,5 +350,5 @@ def params_grid(base: Params, **arrays) -> Params:
     if len(lengths) != 1:
         raise ParameterError(f"params_grid: arrays must have one common length, got {sorted(lengths)}")
     n = lengths.pop()
-    batched = jax.tree.map(lambda x: jnp.broadcast_to(x, (n,) + jnp.shape(x)), base)
+    batched = jax.tree.map(lambda x: jnp.broadcast_to(x, (n, *jnp.shape(x))), base)
     return batched.replace(**arrays)

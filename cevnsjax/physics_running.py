@@ -91,14 +91,15 @@ def _below(mu: float, sin2_mz: float, alpha_inv_mz: float, fermions) -> float:
 def _above(mu: float, sin2_mz: float, alpha_inv_mz: float) -> float:
     # e² = g² s² = g'² c²  ->  1/g'² = c²/e², 1/g² = s²/e² ; 1/g_i²(μ) = 1/g_i²(M_Z) − 2 b_i ln(μ/M_Z) / 16π²
     e2 = 4.0 * math.pi / alpha_inv_mz
-    t = math.log(mu / M_Z) / (8.0 * math.pi ** 2)
+    t = math.log(mu / M_Z) / (8.0 * math.pi**2)
     inv_g1 = (1.0 - sin2_mz) / e2 - B1 * t
     inv_g2 = sin2_mz / e2 - B2 * t
     return inv_g2 / (inv_g1 + inv_g2)
 
 
-def sin2_theta_w_msbar(mu_gev, *, sin2_mz: float = SIN2_MZ, alpha_inv_mz: float = ALPHA_INV_MZ,
-                       fermions=FERMIONS) -> np.ndarray:
+def sin2_theta_w_msbar(
+    mu_gev, *, sin2_mz: float = SIN2_MZ, alpha_inv_mz: float = ALPHA_INV_MZ, fermions=FERMIONS
+) -> np.ndarray:
     """ŝ²(μ) in the MS-bar scheme at scale(s) ``mu_gev`` [GeV]; μ = 0 gives the
     Thomson limit (all fermions decoupled). Returns an array of the shape of ``mu_gev``."""
     mu = np.asarray(mu_gev, dtype=float)
@@ -106,8 +107,10 @@ def sin2_theta_w_msbar(mu_gev, *, sin2_mz: float = SIN2_MZ, alpha_inv_mz: float 
         raise ValueError("mu_gev: scales must be finite and >= 0 GeV; pass e.g. np.geomspace(1e-3, 1e3, 200)")
     if not (0.0 < sin2_mz < 1.0):
         raise ValueError(f"sin2_mz: need 0 < sin2_mz < 1, got {sin2_mz}")
-    flat = [(_above(m, sin2_mz, alpha_inv_mz) if m > M_Z else _below(m, sin2_mz, alpha_inv_mz, fermions))
-            for m in mu.ravel()]
+    flat = [
+        (_above(m, sin2_mz, alpha_inv_mz) if m > M_Z else _below(m, sin2_mz, alpha_inv_mz, fermions))
+        for m in mu.ravel()
+    ]
     return np.asarray(flat, dtype=float).reshape(mu.shape)
 
 

@@ -146,7 +146,10 @@ def _data_set_spectrum(name: str, components: dict) -> dict:
     from .datafiles import data_root
 
     binned = json.loads((data_root() / "experiments" / name / "binned.json").read_text(encoding="utf-8"))
-    axes = [{"name": label, "unit": unit, "edges": [float(e) for e in binned[key]]} for key, label, unit in DATA_SET_AXES[name]]
+    axes = [
+        {"name": label, "unit": unit, "edges": [float(e) for e in binned[key]]}
+        for key, label, unit in DATA_SET_AXES[name]
+    ]
     grid = {k: np.asarray(v, dtype=float) for k, v in components.items()}
     return {
         "axes": axes,

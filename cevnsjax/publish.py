@@ -28,8 +28,10 @@ __all__ = ["grid_table", "limits_table", "profile_table", "validate_hepdata", "w
 
 def _need(table: dict, key: str, index: int):
     if key not in table:
-        raise ValueError(f"tables[{index}]: missing {key!r}; a table needs 'name', 'description', 'independent', "
-                         "'dependent' (see cevnsjax.publish)")
+        raise ValueError(
+            f"tables[{index}]: missing {key!r}; a table needs 'name', 'description', 'independent', "
+            "'dependent' (see cevnsjax.publish)"
+        )
     return table[key]
 
 
@@ -49,6 +51,7 @@ def _clean(values):
 
 def _variable(spec: dict, *, independent: bool, n: int, where: str):
     from hepdata_lib import Uncertainty, Variable
+
     values = _clean(list(spec["values"]))
     if len(values) != n:
         raise ValueError(f"{where}: {len(values)} values, the table has {n} rows; give every column the same length")
@@ -74,8 +77,9 @@ def _file_stem(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower() or "table"
 
 
-def write_hepdata(outdir, tables: list[dict], *, comment: str = "", csv: bool = True, csv_dir=None,
-                  validate: bool = True) -> dict:
+def write_hepdata(
+    outdir, tables: list[dict], *, comment: str = "", csv: bool = True, csv_dir=None, validate: bool = True
+) -> dict:
     """Write ``tables`` as a HEPData submission into ``outdir`` (``submission.yaml``
     plus one YAML per table) and, with ``csv``, one ``<table>.csv`` per table into
     ``csv_dir`` (default: the folder ``<outdir>_csv`` beside ``outdir``; the
@@ -147,6 +151,7 @@ def write_hepdata(outdir, tables: list[dict], *, comment: str = "", csv: bool = 
 def validate_hepdata(outdir) -> tuple[bool, list[str]]:
     """Run the HEPData full-submission validator on a folder; returns (ok, messages)."""
     from hepdata_validator.full_submission_validator import FullSubmissionValidator
+
     validator = FullSubmissionValidator()
     ok = bool(validator.validate(directory=str(outdir)))
     messages = [f"{path}: {m.message}" for path, msgs in validator.get_messages().items() for m in msgs]
@@ -156,38 +161,59 @@ def validate_hepdata(outdir) -> tuple[bool, list[str]]:
 # -- builders for the tables reproduce writes -------------------------------------------------------------------
 
 
-def profile_table(name: str, xs, delta_chi2, *, parameter: str, units: str = "", location: str = "",
-                  description: str = "") -> dict:
+def profile_table(
+    name: str, xs, delta_chi2, *, parameter: str, units: str = "", location: str = "", description: str = ""
+) -> dict:
     """A Δχ² profile curve as a table."""
-    return {"name": name, "location": location,
-            "description": description or f"Profile likelihood Delta chi^2 as a function of {parameter}.",
-            "keywords": {"observables": ["CHI2"]},
-            "independent": [{"name": parameter, "units": units, "values": list(xs)}],
-            "dependent": [{"name": "Delta chi^2", "values": list(delta_chi2)}]}
+    return {
+        "name": name,
+        "location": location,
+        "description": description or f"Profile likelihood Delta chi^2 as a function of {parameter}.",
+        "keywords": {"observables": ["CHI2"]},
+        "independent": [{"name": parameter, "units": units, "values": list(xs)}],
+        "dependent": [{"name": "Delta chi^2", "values": list(delta_chi2)}],
+    }
 
 
-def grid_table(name: str, x, y, delta_chi2, *, x_name: str, y_name: str, location: str = "",
-               description: str = "") -> dict:
+def grid_table(
+    name: str, x, y, delta_chi2, *, x_name: str, y_name: str, location: str = "", description: str = ""
+) -> dict:
     """A Δχ² grid ``delta_chi2[i, j]`` at (x[i], y[j]) as a flat table."""
     import numpy as np
+
     xx, yy = np.meshgrid(np.asarray(x, float), np.asarray(y, float), indexing="ij")
     z = np.asarray(delta_chi2, float)
     if z.shape != xx.shape:
         raise ValueError(f"delta_chi2: shape {z.shape} should be (len(x), len(y)) = {xx.shape}")
-    return {"name": name, "location": location,
-            "description": description or f"Delta chi^2 on a grid of ({x_name}, {y_name}).",
-            "keywords": {"observables": ["CHI2"]},
-            "independent": [{"name": x_name, "values": xx.ravel().tolist()},
-                            {"name": y_name, "values": yy.ravel().tolist()}],
-            "dependent": [{"name": "Delta chi^2", "values": z.ravel().tolist()}]}
+    return {
+        "name": name,
+        "location": location,
+        "description": description or f"Delta chi^2 on a grid of ({x_name}, {y_name}).",
+        "keywords": {"observables": ["CHI2"]},
+        "independent": [
+            {"name": x_name, "values": xx.ravel().tolist()},
+            {"name": y_name, "values": yy.ravel().tolist()},
+        ],
+        "dependent": [{"name": "Delta chi^2", "values": z.ravel().tolist()}],
+    }
 
 
-def limits_table(name: str, labels, limits, *, quantity: str, units: str, cl: float = 0.9, location: str = "",
-                 description: str = "") -> dict:
+def limits_table(
+    name: str, labels, limits, *, quantity: str, units: str, cl: float = 0.9, location: str = "", description: str = ""
+) -> dict:
     """Upper limits of several analyses (one row each)."""
-    return {"name": name, "location": location,
-            "description": description or f"Upper limits on {quantity} at {100 * cl:g} % CL.",
-            "keywords": {"observables": ["LIMIT"]},
-            "independent": [{"name": "analysis", "values": [str(s) for s in labels]}],
-            "dependent": [{"name": f"{quantity} upper limit", "units": units, "values": list(limits),
-                           "qualifiers": {"CL": f"{100 * cl:g} %"}}]}
+    return {
+        "name": name,
+        "location": location,
+        "description": description or f"Upper limits on {quantity} at {100 * cl:g} % CL.",
+        "keywords": {"observables": ["LIMIT"]},
+        "independent": [{"name": "analysis", "values": [str(s) for s in labels]}],
+        "dependent": [
+            {
+                "name": f"{quantity} upper limit",
+                "units": units,
+                "values": list(limits),
+                "qualifiers": {"CL": f"{100 * cl:g} %"},
+            }
+        ],
+    }

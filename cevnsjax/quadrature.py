@@ -9,13 +9,13 @@ differentiates (moving limits differentiate through the node positions).
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache
 
 import jax.numpy as jnp
 import numpy as np
 
 
-@lru_cache(maxsize=None)
+@cache
 def _leggauss(order: int) -> tuple[np.ndarray, np.ndarray]:
     if order < 1:
         raise ValueError(f"quadrature order must be >= 1, got {order}")

@@ -56,8 +56,11 @@ from .targets import form_factor_from_rms, momentum_transfer
 #: Flavour-diagonal NSI parameter names per lepton flavour (τ has none yet).
 _DIAGONAL_NSI = {"e": ("eps_ee_uV", "eps_ee_dV"), "mu": ("eps_mumu_uV", "eps_mumu_dV")}
 #: Off-diagonal NSI that a neutrino of each lepton flavour feels (incoherently).
-_OFF_DIAGONAL_NSI = {"e": (("eps_emu_uV", "eps_emu_dV"), ("eps_etau_uV", "eps_etau_dV")),
-                     "mu": (("eps_emu_uV", "eps_emu_dV"),), "tau": (("eps_etau_uV", "eps_etau_dV"),)}
+_OFF_DIAGONAL_NSI = {
+    "e": (("eps_emu_uV", "eps_emu_dV"), ("eps_etau_uV", "eps_etau_dV")),
+    "mu": (("eps_emu_uV", "eps_emu_dV"),),
+    "tau": (("eps_etau_uV", "eps_etau_dV"),),
+}
 _CHARGE_RADIUS = {"e": "r2_nue", "mu": "r2_numu", "tau": "r2_nutau"}
 
 
@@ -66,10 +69,12 @@ def neutron_form_factor(params: Params, experiment: Experiment):
     form-factor family at each isotope's default radius shifted by
     ``rn_<element> − default`` (equal to the proton form factor by default)."""
     ex = experiment
-    shift = jnp.stack([
-        getattr(params, f"rn_{el}") - PARAMETERS[f"rn_{el}"].default if f"rn_{el}" in PARAMETERS else jnp.zeros(())
-        for el in ex.isotope_elements
-    ])
+    shift = jnp.stack(
+        [
+            getattr(params, f"rn_{el}") - PARAMETERS[f"rn_{el}"].default if f"rn_{el}" in PARAMETERS else jnp.zeros(())
+            for el in ex.isotope_elements
+        ]
+    )
     rms = ex.neutron_rms_default + shift
     q = momentum_transfer(ex.recoil[None, :], ex.isotope_mass[:, None])
     return form_factor_from_rms(ex.form_factor, q, rms[:, None], ex.form_factor_x_max)
@@ -88,7 +93,8 @@ def recoil_spectrum_by_isotope(params: Params, experiment: Experiment):
     zf, nf = Z * fp, N * fn  # form-factor-weighted proton and neutron numbers
     # flavour-independent pieces of the coherent weak charge (they scale with F_p, F_n)
     mediator = vector_mediator_shift(1.0, params.g_zp, params.m_zp, q2) * (
-        vector_mediator_charge(ex.vector_mediator, zf, nf))
+        vector_mediator_charge(ex.vector_mediator, zf, nf)
+    )
     millicharge = millicharge_shift(zf, params.q_nu, q2)
     mm = magnetic_to_weak_ratio(ex.isotope_mass, ex.isotope_Z)[:, None] * params.mu_nu**2 * fp**2
     scalar_charge_q = SCALAR_CHARGE_Z * zf + SCALAR_CHARGE_N * nf
@@ -100,8 +106,14 @@ def recoil_spectrum_by_isotope(params: Params, experiment: Experiment):
         gp = gp + charge_radius_shift(getattr(params, _CHARGE_RADIUS[lep]))
         eps_u, eps_d = (getattr(params, n) for n in _DIAGONAL_NSI[lep]) if lep in _DIAGONAL_NSI else (0.0, 0.0)
         qw = zf * (gp + 2.0 * eps_u + eps_d) + nf * (gn + eps_u + 2.0 * eps_d) + mediator + millicharge
-        incoherent = sum((zf * (2.0 * getattr(params, u) + getattr(params, d)) + nf * (getattr(params, u) + 2.0 * getattr(params, d))) ** 2
-                         for u, d in _OFF_DIAGONAL_NSI[lep])
+        incoherent = sum(
+            (
+                zf * (2.0 * getattr(params, u) + getattr(params, d))
+                + nf * (getattr(params, u) + 2.0 * getattr(params, d))
+            )
+            ** 2
+            for u, d in _OFF_DIAGONAL_NSI[lep]
+        )
         mom = ex.flux_moments[f]
         i0, i1, i2 = mom[..., 0], mom[..., 1], mom[..., 2]
         weak = i0 - t * i1 - 0.5 * m * t * i2  # (n_iso, n_T)
@@ -227,8 +239,16 @@ def tabulate_response(experiment: Experiment, params: Params | None = None, *, p
         return values, slopes * h, dirs, dir_slopes * h
 
     values, slopes, dirs, dir_slopes = build(grid, at, p, ex)
-    table = StackedResponseTable(jnp.asarray(0.0, dtype=grid.dtype), jnp.asarray(1.0 / h, dtype=grid.dtype),
-                                 values, slopes, dirs, dir_slopes, at, TABLE_NUISANCES)
+    table = StackedResponseTable(
+        jnp.asarray(0.0, dtype=grid.dtype),
+        jnp.asarray(1.0 / h, dtype=grid.dtype),
+        values,
+        slopes,
+        dirs,
+        dir_slopes,
+        at,
+        TABLE_NUISANCES,
+    )
     return eqx.tree_at(lambda e: e.response_table, ex, table, is_leaf=lambda x: x is None)
 
 

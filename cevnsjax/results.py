@@ -285,5 +285,17 @@ def run_scan(
 
 from .prediction import CHANNEL_LABELS, experiment_error_in, predict_counts, predict_data_set  # noqa: E402
 
-__all__ = ["CHANNEL_LABELS", "METHODS", "ONE_SIGMA", "analysis_info", "check_cl", "experiment_error_in", "is_signed",
-           "predict_counts", "predict_data_set", "run_fit", "run_limit", "run_scan"]
+__all__ = [
+    "CHANNEL_LABELS",
+    "METHODS",
+    "ONE_SIGMA",
+    "analysis_info",
+    "check_cl",
+    "experiment_error_in",
+    "is_signed",
+    "predict_counts",
+    "predict_data_set",
+    "run_fit",
+    "run_limit",
+    "run_scan",
+]

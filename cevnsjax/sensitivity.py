@@ -60,8 +60,13 @@ def design_of(experiment: Experiment, background_flat: float = 10.0, background_
     """The experiment's own design (its thresholds, exposures, resolutions)
     with the given background levels."""
     n = experiment.n_detectors
-    return Design(experiment.threshold / units.eV, experiment.exposure, experiment.sigma0 / units.eV,
-                  jnp.full((n,), background_flat), jnp.full((n,), background_noise))
+    return Design(
+        experiment.threshold / units.eV,
+        experiment.exposure,
+        experiment.sigma0 / units.eV,
+        jnp.full((n,), background_flat),
+        jnp.full((n,), background_noise),
+    )
 
 
 def apply_design(experiment: Experiment, design: Design) -> Experiment:
@@ -73,15 +78,21 @@ def apply_design(experiment: Experiment, design: Design) -> Experiment:
     return eqx.tree_at(
         lambda e: (e.threshold, e.bin_lo, e.eff_e50, e.exposure, e.sigma0),
         experiment,
-        (thr, experiment.bin_lo.at[:, 0].set(thr), experiment.eff_e50 + shift, design.exposure_kg_day,
-         design.sigma0_eVee * units.eV),
+        (
+            thr,
+            experiment.bin_lo.at[:, 0].set(thr),
+            experiment.eff_e50 + shift,
+            design.exposure_kg_day,
+            design.sigma0_eVee * units.eV,
+        ),
     )
 
 
 def _background(experiment: Experiment, design: Design, cost: CostModel):
     width_kev = (experiment.bin_hi[:, -1] - design.threshold_eVee * units.eV) / units.keV
     level = design.background_flat + design.background_noise * jnp.exp(
-        -(design.threshold_eVee - cost.threshold_ref_eVee) / cost.noise_decay_eVee)
+        -(design.threshold_eVee - cost.threshold_ref_eVee) / cost.noise_decay_eVee
+    )
     return level * design.exposure_kg_day * width_kev
 
 
@@ -93,8 +104,12 @@ def _variance(params: Params, experiment: Experiment, design: Design, cost: Cost
     return jnp.sum(signal + 2.0 * background) + (cost.sigma_sys * total) ** 2
 
 
+#: The default cost model (an immutable module, shared safely as a default argument).
+DEFAULT_COST = CostModel()
+
+
 @eqx.filter_jit
-def sin2_sensitivity(params: Params, experiment: Experiment, design: Design, cost: CostModel = CostModel()):
+def sin2_sensitivity(params: Params, experiment: Experiment, design: Design, cost: CostModel = DEFAULT_COST):
     """Asimov 1σ uncertainty on sin²θW for ``design`` (differentiable)."""
     ex = apply_design(experiment, design)
     slope = jax.grad(lambda s: jnp.sum(detector_counts(params.replace(sin2_theta_w=s), ex)))(params.sin2_theta_w)
@@ -102,7 +117,7 @@ def sin2_sensitivity(params: Params, experiment: Experiment, design: Design, cos
 
 
 @eqx.filter_jit
-def mu_nu_expected_limit(params: Params, experiment: Experiment, design: Design, cost: CostModel = CostModel()):
+def mu_nu_expected_limit(params: Params, experiment: Experiment, design: Design, cost: CostModel = DEFAULT_COST):
     """Expected 90 % CL upper limit on μν [μB] (background-only Asimov, Δχ² = 2.71)."""
     ex = apply_design(experiment, design)
 
@@ -122,9 +137,17 @@ class SplitDesign(eqx.Module):
     split_logits: jax.Array
 
 
-def optimise_design(params: Params, experiment: Experiment, start: Design, *, total_exposure: float,
-                    threshold_bounds=(100.0, 400.0), steps: int = 300, learning_rate: float = 2.0,
-                    cost: CostModel = CostModel()) -> dict:
+def optimise_design(
+    params: Params,
+    experiment: Experiment,
+    start: Design,
+    *,
+    total_exposure: float,
+    threshold_bounds=(100.0, 400.0),
+    steps: int = 300,
+    learning_rate: float = 2.0,
+    cost: CostModel = DEFAULT_COST,
+) -> dict:
     """Minimise the Asimov σ(sin²θW) over the per-detector thresholds and the
     split of a fixed total exposure with optax (Adam). Thresholds stay inside
     ``threshold_bounds`` through a sigmoid map; other design entries stay fixed."""

@@ -60,8 +60,13 @@ cevnsjax.enable_x64()
 #: Test modules whose module-scoped fixtures are expensive (a whole ``reproduce``
 #: run, Feldman–Cousins belts, posterior grids): all their tests run on one worker.
 ONE_WORKER = {
-    "test_reproduce.py", "test_neyman.py", "test_nested.py", "test_analyses.py", "test_factored.py",
-    "test_scale.py", "test_sbc.py",
+    "test_reproduce.py",
+    "test_neyman.py",
+    "test_nested.py",
+    "test_analyses.py",
+    "test_factored.py",
+    "test_scale.py",
+    "test_sbc.py",
 }
 
 

@@ -95,7 +95,9 @@ def release_dir(name: str) -> Path | None:
     ``data/experiments/<name>/SOURCES.md`` describes."""
     import os
 
-    candidates = [Path(os.environ["CEVNSJAX_COHERENT_RELEASES"]) / name] if os.environ.get("CEVNSJAX_COHERENT_RELEASES") else []
+    candidates = (
+        [Path(os.environ["CEVNSJAX_COHERENT_RELEASES"]) / name] if os.environ.get("CEVNSJAX_COHERENT_RELEASES") else []
+    )
     candidates.append(ROOT.parent / "shared" / "coherent" / name)
     for c in candidates:
         if (c / "release").is_dir():
@@ -175,12 +177,16 @@ def isotopes(spec: dict) -> list[dict]:
     units = tgt["mass_kg"]["value"] * 1000.0 / molar * N_A
     out = []
     for i in iso:
-        out.append({
-            "label": f"{i['element']}-{i['A']}",
-            "Z": i["Z"], "N": i["A"] - i["Z"], "A": i["A"],
-            "M": i["atomic_mass_u"] * AMU - i["Z"] * M_E,
-            "n_targets": units * tgt["formula_units"][i["element"]] * i["abundance"],
-        })
+        out.append(
+            {
+                "label": f"{i['element']}-{i['A']}",
+                "Z": i["Z"],
+                "N": i["A"] - i["Z"],
+                "A": i["A"],
+                "M": i["atomic_mass_u"] * AMU - i["Z"] * M_E,
+                "n_targets": units * tgt["formula_units"][i["element"]] * i["abundance"],
+            }
+        )
     return out
 
 
@@ -238,8 +244,11 @@ def _binned_table(spec: dict, rel: str) -> np.ndarray:
     the columns this reference reads are meaningful (others are NaN)."""
     b = json.loads((EXPERIMENTS / spec["name"] / "binned.json").read_text())
     if rel.startswith("release/arrivalTimePDF_"):
-        key = {"promptNeutrinos": "time_pdf_prompt_neutrinos", "delayedNeutrinos": "time_pdf_delayed_neutrinos",
-               "promptNeutrons": "time_pdf_prompt_neutrons"}[rel.split("_", 1)[1].removesuffix(".txt")]
+        key = {
+            "promptNeutrinos": "time_pdf_prompt_neutrinos",
+            "delayedNeutrinos": "time_pdf_delayed_neutrinos",
+            "promptNeutrons": "time_pdf_prompt_neutrons",
+        }[rel.split("_", 1)[1].removesuffix(".txt")]
         edges = np.asarray(b["time_edges_us"])
         return np.column_stack([0.5 * (edges[:-1] + edges[1:]), b[key]])
     if rel == "release/CENNS10AnlAEfficiency.txt":
@@ -296,9 +305,15 @@ def csi2017_prediction(photostatistics: bool = False, form_factor: str = "helm")
     grid = np.outer(pe2["nu_mu"], prompt_t) + np.outer(pe2["nu_e"] + pe2["nubar_mu"], delayed_t)
     tcent = _release_table(spec, "release/arrivalTimePDF_promptNeutrinos.txt", ",")[:, 0]
     return {
-        "spec": spec, "pe_1": centres, "before_eff": per_pe, "after_eff": acc,
-        "pe_2": np.arange(1.0, 50.0, 2.0), "t_centres": tcent, "grid": grid,
-        "total": float(grid.sum()), "total_t_lt_6us": float(grid[:, tcent < 6.0].sum()),
+        "spec": spec,
+        "pe_1": centres,
+        "before_eff": per_pe,
+        "after_eff": acc,
+        "pe_2": np.arange(1.0, 50.0, 2.0),
+        "t_centres": tcent,
+        "grid": grid,
+        "total": float(grid.sum()),
+        "total_t_lt_6us": float(grid[:, tcent < 6.0].sum()),
         "total_before_eff": float(sum(v.sum() for v in per_pe.values())),
     }
 
@@ -363,8 +378,12 @@ def lar2020_prediction(form_factor: str = "helm") -> dict:
     pdf = _release_table(spec, "release/cevnspdf.txt")
     release_bins = np.array([pdf[np.isclose(pdf[:, 0], c), 3].sum() for c in np.arange(5.0, 120.0, 10.0)])
     return {
-        "spec": spec, "bins": bins, "per_flavour": per_flavour, "total": float(bins.sum()),
-        "timing_fraction": frac, "release_cevnspdf_bins": release_bins,
+        "spec": spec,
+        "bins": bins,
+        "per_flavour": per_flavour,
+        "total": float(bins.sum()),
+        "timing_fraction": frac,
+        "release_cevnspdf_bins": release_bins,
         "total_no_timing_cut": float(sum((per_flavour[f] / frac[f]).sum() for f in per_flavour)),
         "total_before_eff_and_smearing": float(sum((r * w).sum() for r in rate.values())),
     }
@@ -384,15 +403,17 @@ def _main() -> int:
     print(f"  with Poisson photostatistics: {cp['total']:.2f}")
     print(f"  with the Klein-Nystrand form factor: {csi2017_prediction(form_factor='klein_nystrand')['total']:.2f}")
     print("  per 2-PE bin (centre: counts):")
-    print("  " + "  ".join(f"{p:.0f}:{n:.2f}" for p, n in zip(c["pe_2"], c["grid"].sum(axis=1))))
+    print("  " + "  ".join(f"{p:.0f}:{n:.2f}" for p, n in zip(c["pe_2"], c["grid"].sum(axis=1), strict=False)))
     lar = lar2020_prediction()
     pub = lar["spec"]["published"]["sm_prediction"]
     print("COHERENT LAr 2020 Analysis A (SM, tree level, Helm)")
     print(f"  all recoils before efficiency and smearing: {lar['total_before_eff_and_smearing']:.1f}")
-    print(f"  timing window fractions: " + ", ".join(f"{k} {v:.4f}" for k, v in lar["timing_fraction"].items()))
+    print("  timing window fractions: " + ", ".join(f"{k} {v:.4f}" for k, v in lar["timing_fraction"].items()))
     for fl, v in lar["per_flavour"].items():
         print(f"  {fl:9s}: {v.sum():.2f}")
-    print(f"  total 0-120 keVee, t_trig in window: {lar['total']:.2f} (no timing cut: {lar['total_no_timing_cut']:.2f})")
+    print(
+        f"  total 0-120 keVee, t_trig in window: {lar['total']:.2f} (no timing cut: {lar['total_no_timing_cut']:.2f})"
+    )
     print(f"  published SM {pub['value']} +- {pub['uncertainty']}: ratio {lar['total'] / pub['value']:.3f}")
     print(f"  with the Klein-Nystrand form factor: {lar2020_prediction('klein_nystrand')['total']:.2f}")
     print("  per 10-keVee bin, this reference vs release cevnspdf.txt:")

@@ -84,6 +84,7 @@ unaffected (< 1e-6).
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
@@ -185,7 +186,7 @@ class _Spectrum:
         # integrate panel by panel so that every break point is an end point
         return sum(
             integrate.quad(lambda e: float(self(e)), a, b, epsabs=0.0, epsrel=1e-13, limit=200)[0]
-            for a, b in zip(edges[:-1], edges[1:])
+            for a, b in itertools.pairwise(edges)
         )
 
 
@@ -233,7 +234,7 @@ def _flux_moments(spec, emin):
     u = 0.5 * (_GL_X + 1.0)  # nodes on [0, 1]
     wu = 0.5 * _GL_W
     out = np.zeros((3, lo.size))
-    for a, b, is_beta_end in zip(edges[:-1], edges[1:], sqrt_end):
+    for a, b, is_beta_end in zip(edges[:-1], edges[1:], sqrt_end, strict=False):
         h = (b - a)[:, None]
         if is_beta_end:
             # E = b - h v^2, v in [0,1]: dE = 2 h v dv, smooth at the beta end point b
@@ -423,12 +424,13 @@ def reference_total_counts(
     def response(mu_eV):
         return _response(mu_eV, thr, roi, e50, width, sigma_eV(mu_eV))
 
-
     def mu_of_T(T):
         return _lindhard_yield(T, Z, quench_k) * T * 1e6  # eV
 
     def T_of_mu(mu_eV):
-        f = lambda lt: math.log(mu_of_T(math.exp(lt)) / mu_eV)
+        def f(lt):
+            return math.log(mu_of_T(math.exp(lt)) / mu_eV)
+
         return math.exp(optimize.brentq(f, math.log(1e-12), math.log(1.0), xtol=1e-14, rtol=1e-14))
 
     T_hi = float(np.max(t_max_iso))
@@ -444,9 +446,7 @@ def reference_total_counts(
     def integrand(T):
         return dRdT(T) * response(mu_of_T(T))
 
-    val, err = integrate.quad_vec(
-        integrand, T_lo, T_hi, points=pts, epsabs=0.0, epsrel=rtol, norm="max", limit=2000
-    )
+    val, _err = integrate.quad_vec(integrand, T_lo, T_hi, points=pts, epsabs=0.0, epsrel=rtol, norm="max", limit=2000)
     per_det = expo * val
     return {"total": float(np.sum(per_det)), "detectors": [float(c) for c in per_det]}
 

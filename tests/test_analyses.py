@@ -56,7 +56,9 @@ def test_analytic_marginal_equals_quadrature_over_alpha(counting, nominal, s):
 
 
 def test_marginal_likelihood_gradient_matches_finite_differences(counting, nominal):
-    f = lambda s: counting.log_marginal_likelihood(nominal.replace(sin2_theta_w=s))
+    def f(s):
+        return counting.log_marginal_likelihood(nominal.replace(sin2_theta_w=s))
+
     for s in (0.22, 0.35):
         h = 1e-6
         fd = (float(f(s + h)) - float(f(s - h))) / (2 * h)
@@ -87,19 +89,25 @@ def test_combined_analysis_sums_and_prefixes(conus_plus, nominal, counting):
     p = nominal.replace(sin2_theta_w=0.27)
     assert float(joint(p)) == pytest.approx(float(counting(p)) + float(other(p)), rel=1e-12)
     assert float(joint.log_marginal_likelihood(p)) == pytest.approx(
-        float(counting.log_marginal_likelihood(p)) + float(other.log_marginal_likelihood(p)), rel=1e-12)
+        float(counting.log_marginal_likelihood(p)) + float(other.log_marginal_likelihood(p)), rel=1e-12
+    )
     nu = {"first/alpha": 0.1, "second/alpha": -0.2}
     assert float(joint.chi2_at(p, nu)) == pytest.approx(
-        float(counting.chi2_at(p, {"alpha": 0.1})) + float(other.chi2_at(p, {"alpha": -0.2})), rel=1e-12)
+        float(counting.chi2_at(p, {"alpha": 0.1})) + float(other.chi2_at(p, {"alpha": -0.2})), rel=1e-12
+    )
     data = joint.simulate(jax.random.PRNGKey(0), p)
     assert len(data) == 2 and float(joint.with_data(data).parts[1].measured) == pytest.approx(float(data[1]))
     # the joint model is a model: fits, and posteriors through the same verbs
     best = infer.fit(joint, nominal, ("sin2_theta_w",))
     assert best.converged and 0.2 < best.value("sin2_theta_w") < 0.3
     from cevnsjax.infer import bayes
+
     sampled = bayes.log_posterior(joint, p, ["sin2_theta_w"], {"sin2_theta_w": 0.27, **nu}, analytic=False)
-    direct = float(joint.log_likelihood(p, nu)) + stats.norm.logpdf(0.1, 0, float(counting.sigma_alpha)) \
+    direct = (
+        float(joint.log_likelihood(p, nu))
+        + stats.norm.logpdf(0.1, 0, float(counting.sigma_alpha))
         + stats.norm.logpdf(-0.2, 0, 0.2)
+    )
     assert sampled == pytest.approx(direct, rel=1e-10)  # flat prior on [0, 1]: log 1 = 0
 
 
@@ -154,8 +162,11 @@ def test_user_written_analysis_is_one_model(conus_plus, nominal):
     assert float(cj.total_counts(best.params, conus_plus)) == pytest.approx(395.0, rel=1e-6)
     # the NumPyro model samples the background with its constraint as prior
     from cevnsjax.infer import bayes
+
     logp = bayes.log_posterior(model, p, ["sin2_theta_w"], {"sin2_theta_w": 0.26, "background": 12.0})
-    assert logp == pytest.approx(stats.norm.logpdf(405.0, n + 12.0, 20.0) + stats.norm.logpdf(12.0, 10.0, 3.0), rel=1e-10)
+    assert logp == pytest.approx(
+        stats.norm.logpdf(405.0, n + 12.0, 20.0) + stats.norm.logpdf(12.0, 10.0, 3.0), rel=1e-10
+    )
     with pytest.raises(NotImplementedError, match="ShiftedCount has no analytic marginal likelihood"):
         model.log_marginal_likelihood(p)
 

@@ -102,7 +102,7 @@ def test_unknown_experiment_name_lists_shipped():
 
 
 def test_unknown_parameter(conus_plus):
-    with pytest.raises(cj.ParameterError, match="unknown parameter 'sin2theta'.*known parameters: sin2_theta_w"):
+    with pytest.raises(cj.ParameterError, match=r"unknown parameter 'sin2theta'.*known parameters: sin2_theta_w"):
         cj.nominal_params(conus_plus, sin2theta=0.2)
 
 

@@ -63,13 +63,19 @@ def sin2_exact(analysis, nominal):
     sa2 = float(analysis.sigma_alpha) ** 2
     v = MEASURED + sa2 * n_th**2
     out = {"xs": xs}
-    for kind, log_p in (("marginal", -0.5 * (MEASURED - n_th) ** 2 / v - 0.5 * np.log(v)),
-                        ("profile", -0.5 * (MEASURED - n_th) ** 2 / v)):
+    for kind, log_p in (
+        ("marginal", -0.5 * (MEASURED - n_th) ** 2 / v - 0.5 * np.log(v)),
+        ("profile", -0.5 * (MEASURED - n_th) ** 2 / v),
+    ):
         d = np.exp(log_p - log_p.max())
         d /= np.trapezoid(d, xs)
         cdf = np.concatenate([[0.0], np.cumsum(0.5 * (d[1:] + d[:-1]) * np.diff(xs))])
-        out[kind] = {"density": d, "cdf": cdf / cdf[-1], "median": float(np.interp(0.5, cdf / cdf[-1], xs)),
-                     "hdi68": bayes.grid_hdi(xs, d, 0.68)}
+        out[kind] = {
+            "density": d,
+            "cdf": cdf / cdf[-1],
+            "median": float(np.interp(0.5, cdf / cdf[-1], xs)),
+            "hdi68": bayes.grid_hdi(xs, d, 0.68),
+        }
     return out
 
 
@@ -82,8 +88,10 @@ def test_quadrature_reference_marginal_vs_profile(sin2_exact, analysis, nominal)
     """The stated quadrature numbers, and the package's grid posterior (the
     NumPyro model's log density) reproduces them."""
     m, prof = sin2_exact["marginal"], sin2_exact["profile"]
-    print(f"\nmarginal: median {m['median']:.5f}, HDI68 {m['hdi68']}; exp(-chi2/2): median {prof['median']:.5f}, "
-          f"HDI68 {prof['hdi68']}")
+    print(
+        f"\nmarginal: median {m['median']:.5f}, HDI68 {m['hdi68']}; exp(-chi2/2): median {prof['median']:.5f}, "
+        f"HDI68 {prof['hdi68']}"
+    )
     assert m["median"] == pytest.approx(MARGINAL_SIN2_MEDIAN, abs=2e-4)
     assert m["hdi68"] == pytest.approx(MARGINAL_SIN2_HDI68, abs=2e-4)
     assert prof["median"] - m["median"] > 0.02  # the 1/√V factor pulls the tail in
@@ -106,7 +114,10 @@ def test_cli_sample_sin2_matches_the_marginal_posterior(tmp_path, capsys, sin2_p
     assert main([*argv, "--out", str(out), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     entry = result["parameters"]["sin2_theta_w"]
-    print(f"\nCLI: median {entry['median']:.4f}, HDI68 {entry['hdi_68']}, R-hat {entry['r_hat']:.4f}, ESS {entry['ess_bulk']:.0f}")
+    print(
+        f"\nCLI: median {entry['median']:.4f}, HDI68 {entry['hdi_68']}, R-hat {entry['r_hat']:.4f}, ESS "
+        f"{entry['ess_bulk']:.0f}"
+    )
     assert entry["median"] == pytest.approx(MARGINAL_SIN2_MEDIAN, abs=0.006)
     assert entry["hdi_68"] == pytest.approx(list(MARGINAL_SIN2_HDI68), abs=0.008)
     assert entry["r_hat"] < 1.01 and result["divergences"] == 0
@@ -133,7 +144,9 @@ def test_posterior_predictive_covers_the_measured_count(sin2_posterior, analysis
     print(f"\nposterior predictive: 90 % [{lo:.0f}, {hi:.0f}], P(N_rep ≥ 395) = {p_value:.2f}")
     assert lo < MEASURED < hi and 0.1 < p_value < 0.9
     draw = float(sin2_posterior.samples["sin2_theta_w"][1, 17])
-    assert pp["predicted"][1, 17] == pytest.approx(float(analysis.predicted(nominal.replace(sin2_theta_w=draw))), rel=1e-10)
+    assert pp["predicted"][1, 17] == pytest.approx(
+        float(analysis.predicted(nominal.replace(sin2_theta_w=draw))), rel=1e-10
+    )
     idata = sin2_posterior.to_inference_data(pp)
     assert {"posterior", "sample_stats", "posterior_predictive", "observed_data"} <= set(idata.groups())
 
@@ -141,8 +154,9 @@ def test_posterior_predictive_covers_the_measured_count(sin2_posterior, analysis
 def test_sampling_alpha_explicitly_gives_the_analytic_marginal(analysis, nominal, sin2_exact):
     """α as a latent NumPyro site with prior N(0, σ_α): the sin²θW marginal
     equals the analytic one (quadrature) within Monte Carlo error."""
-    post = bayes.sample_posterior(analysis, nominal, ["sin2_theta_w"], analytic=False, dense_mass=True, target_accept=0.95,
-                                  **RUN)
+    post = bayes.sample_posterior(
+        analysis, nominal, ["sin2_theta_w"], analytic=False, dense_mass=True, target_accept=0.95, **RUN
+    )
     assert post.nuisances == ("alpha",) and post.samples["alpha"].shape == (2, 1000)
     # the (sin²θW, α) ridge N_th (1 + α) ≈ N_meas is harder for NUTS than the 1D marginal: a looser R̂,
     # with the comparison below scaled by the effective sample size
@@ -171,8 +185,17 @@ def test_diagnostics_catch_chains_in_separated_nsi_bands(analysis, nominal):
         assert float(analysis(nominal.replace(eps_ee_uV=v, eps_ee_dV=v))) < 1.0  # both are in a band
     priors = {n: bayes.uniform_prior(-1.0, 1.0) for n in ("eps_ee_uV", "eps_ee_dV")}
     start = [sm, flipped]
-    post = bayes.sample_posterior(analysis, nominal, priors, chains=2, samples=100, warmup=100, seed=0, dense_mass=True,
-                                  init_values={"eps_ee_uV": start, "eps_ee_dV": start})
+    post = bayes.sample_posterior(
+        analysis,
+        nominal,
+        priors,
+        chains=2,
+        samples=100,
+        warmup=100,
+        seed=0,
+        dense_mass=True,
+        init_values={"eps_ee_uV": start, "eps_ee_dV": start},
+    )
     r_hat = max(post.r_hat("eps_ee_uV"), post.r_hat("eps_ee_dV"))
     print(f"\nNSI chains started in separated bands: R-hat {r_hat:.3f}")
     assert r_hat > 1.01
@@ -236,7 +259,9 @@ def test_constrained_nuisance_prior_is_not_double_counted(conus_plus, nominal):
     chi2 = float(plain(point)) + math.log(2 * math.pi * float(plain.variance(point)))
     truncation = float(norm.cdf(0.4, 0.162, 0.004) - norm.cdf(0.0, 0.162, 0.004))
     log_prior_k = float(norm.logpdf(0.17, 0.162, 0.004)) - math.log(truncation)
-    sampled = bayes.log_posterior(constrained, point, ["sin2_theta_w", "quench_k"], {"sin2_theta_w": 0.25, "quench_k": 0.17})
+    sampled = bayes.log_posterior(
+        constrained, point, ["sin2_theta_w", "quench_k"], {"sin2_theta_w": 0.25, "quench_k": 0.17}
+    )
     assert sampled == pytest.approx(log_prior_k - 0.5 * chi2, rel=1e-10)
     # not listed: still sampled, as a nuisance with its pull as prior (never fixed, never profiled)
     nuisance = bayes.log_posterior(constrained, point, ["sin2_theta_w"], {"sin2_theta_w": 0.25, "quench_k": 0.17})
@@ -259,16 +284,19 @@ def test_prior_kinds_and_their_ranges():
     assert bayes.is_one_sided("sin2_theta_w", bayes.log_uniform_prior(0.1))
 
 
-@pytest.mark.parametrize("name, text, fragments", [
-    ("sin2_theta_w", "uniform:0.5,1.5", ["'sin2_theta_w'", "leaves the physical range", "[0, 1]"]),
-    ("sin2_theta_w", "uniform:0.3,0.2", ["'sin2_theta_w'", "must be below", "[0, 1]"]),
-    ("mu_nu", "loguniform:0", ["'mu_nu'", "positive lower end", "[0, 1e-08]"]),
-    ("mu_nu", "loguniform:-1e-10", ["'mu_nu'", "positive lower end"]),
-    ("quench_k", "gauss:0.162,0", ["'quench_k'", "width must be positive"]),
-    ("quench_k", "gauss:0.5,0.01", ["'quench_k'", "outside the prior range", "(0, 0.4]"]),
-    ("mu_nu", "cauchy:0,1", ["'mu_nu'", "unknown prior"]),
-    ("mu_nu", "gauss:1e-10", ["'mu_nu'", "expected gauss:MU,SIGMA"]),
-])
+@pytest.mark.parametrize(
+    "name, text, fragments",
+    [
+        ("sin2_theta_w", "uniform:0.5,1.5", ["'sin2_theta_w'", "leaves the physical range", "[0, 1]"]),
+        ("sin2_theta_w", "uniform:0.3,0.2", ["'sin2_theta_w'", "must be below", "[0, 1]"]),
+        ("mu_nu", "loguniform:0", ["'mu_nu'", "positive lower end", "[0, 1e-08]"]),
+        ("mu_nu", "loguniform:-1e-10", ["'mu_nu'", "positive lower end"]),
+        ("quench_k", "gauss:0.162,0", ["'quench_k'", "width must be positive"]),
+        ("quench_k", "gauss:0.5,0.01", ["'quench_k'", "outside the prior range", "(0, 0.4]"]),
+        ("mu_nu", "cauchy:0,1", ["'mu_nu'", "unknown prior"]),
+        ("mu_nu", "gauss:1e-10", ["'mu_nu'", "expected gauss:MU,SIGMA"]),
+    ],
+)
 def test_impossible_priors_name_the_parameter_and_range(name, text, fragments):
     with pytest.raises(cj.ParameterError) as info:
         bayes.resolve_prior(name, text)
@@ -287,15 +315,24 @@ def test_bad_sampler_settings(analysis, nominal):
 # --------------------------------------------------------------------------- command line
 
 
-@pytest.mark.parametrize("argv, fragments", [
-    (["sample", "sin2"], ["unknown parameter 'sin2'"]),
-    (["sample", "mu_nu", "--prior", "mu_nu=loguniform:0"], ["'mu_nu'", "positive lower end", "[0, 1e-08]"]),
-    (["sample", "sin2_theta_w", "--prior", "sin2_theta_w=uniform:0.4,0.2"], ["'sin2_theta_w'", "must be below", "[0, 1]"]),
-    (["sample", "sin2_theta_w", "--prior", "sin2_theta_w=uniform:-1,0.5"], ["'sin2_theta_w'", "physical range", "[0, 1]"]),
-    (["sample", "sin2_theta_w", "--prior", "mu_nu=uniform"], ["'mu_nu' is not sampled"]),
-    (["sample", "sin2_theta_w", "--chains", "0"], ["--chains", "got 0"]),
-    (["sample", "sin2_theta_w", "--samples", "0"], ["--samples", "got 0"]),
-])
+@pytest.mark.parametrize(
+    "argv, fragments",
+    [
+        (["sample", "sin2"], ["unknown parameter 'sin2'"]),
+        (["sample", "mu_nu", "--prior", "mu_nu=loguniform:0"], ["'mu_nu'", "positive lower end", "[0, 1e-08]"]),
+        (
+            ["sample", "sin2_theta_w", "--prior", "sin2_theta_w=uniform:0.4,0.2"],
+            ["'sin2_theta_w'", "must be below", "[0, 1]"],
+        ),
+        (
+            ["sample", "sin2_theta_w", "--prior", "sin2_theta_w=uniform:-1,0.5"],
+            ["'sin2_theta_w'", "physical range", "[0, 1]"],
+        ),
+        (["sample", "sin2_theta_w", "--prior", "mu_nu=uniform"], ["'mu_nu' is not sampled"]),
+        (["sample", "sin2_theta_w", "--chains", "0"], ["--chains", "got 0"]),
+        (["sample", "sin2_theta_w", "--samples", "0"], ["--samples", "got 0"]),
+    ],
+)
 def test_cli_sample_bad_input_exits_2(capsys, argv, fragments):
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -320,8 +357,9 @@ def test_notebook_posteriors_vs_profile_executes(tmp_path):
     assert len(cells) == 1
     cells[0].source = NOTEBOOK_SMALL
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
-                      if o.output_type == "stream")
+    printed = "".join(
+        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "stream"
+    )
     assert "profile:          best fit 0.2540, 68 % interval [0.2151, 0.3138]" in printed
     assert "profile 90 % CL (Δχ² = 2.71):       5.61e-10" in printed
     assert "whole box, random starts" in printed and "window |eps| <= 0.15" in printed
@@ -339,8 +377,16 @@ def test_spectral_onoff_posterior_recovers_asimov_truth():
     analysis = spectral.onoff_analysis("conus-run5", constraints={"bkg_noise_scale": (1.0, 0.1)})
     params = cj.nominal_params(analysis.experiment)
     asimov = spectral.asimov_spectra(analysis, params.replace(flux_norm=1.3))
-    post = sample_posterior(asimov, params, {"flux_norm": None, "bkg_scale": None}, chains=2, samples=400, warmup=300,
-                            seed=3, progress_bar=False)
+    post = sample_posterior(
+        asimov,
+        params,
+        {"flux_norm": None, "bkg_scale": None},
+        chains=2,
+        samples=400,
+        warmup=300,
+        seed=3,
+        progress_bar=False,
+    )
     width = post.hdi("flux_norm", 0.68)
     sigma = 0.5 * (width[1] - width[0])
     assert 0.1 < sigma < 0.4  # the Asimov Hessian error is 0.22

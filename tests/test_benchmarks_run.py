@@ -62,8 +62,15 @@ def test_speed_benchmark_varies_every_parameter_inside_its_range(nominal):
 
 def test_headline_table_goes_between_the_readme_markers(tmp_path):
     run_all = load("run_all")
-    summary = {"cli": {"command": "cevnsjax predict", "cold_seconds": 8.0, "warm_seconds": 3.0,
-                       "no_cache_seconds": 8.1, "warm_over_cold": 0.375}}
+    summary = {
+        "cli": {
+            "command": "cevnsjax predict",
+            "cold_seconds": 8.0,
+            "warm_seconds": 3.0,
+            "no_cache_seconds": 8.1,
+            "warm_over_cold": 0.375,
+        }
+    }
     readme = tmp_path / "README.md"
     readme.write_text("# x\n<!-- BEGIN speed -->\nstale row\n<!-- END speed -->\ntail\n")
     assert run_all.write_readme_speed(run_all.speed_rows(summary), readme)

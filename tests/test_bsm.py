@@ -12,10 +12,10 @@ import cevnsjax as cj
 import cevnsjax.datafiles
 from cevnsjax import infer, units
 from cevnsjax.cli import main
-from cevnsjax.interactions import electron_sm_differential_cross_section, stepping_electron_number
 from cevnsjax.experiment import ExperimentError
 from cevnsjax.infer import spectral
 from cevnsjax.infer.exclusion import exclusion_curve
+from cevnsjax.interactions import electron_sm_differential_cross_section, stepping_electron_number
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,9 @@ def test_new_terms_vanish_at_zero_with_correct_gradients(conus_plus, nominal, na
         assert g == pytest.approx(numeric, rel=1e-5, abs=1e-9 * sm / h * h), (name, x)
 
 
-@pytest.mark.parametrize("name,value,h", [("mu_nu", 1e-10, 1e-14), ("q_nu", 1e-12, 1e-16), ("g_zp", 1e-6, 1e-10), ("g_phi", 1e-6, 1e-10)])
+@pytest.mark.parametrize(
+    "name,value,h", [("mu_nu", 1e-10, 1e-14), ("q_nu", 1e-12, 1e-16), ("g_zp", 1e-6, 1e-10), ("g_phi", 1e-6, 1e-10)]
+)
 def test_electron_channel_terms_vanish_and_differentiate(run5, name, value, h):
     from cevnsjax.rates import expected_counts_by_channel
 

@@ -17,8 +17,10 @@ from cevnsjax.parameters import make_params
 
 def _strict(text):
     """json.loads that refuses NaN and Infinity."""
+
     def refuse(token):
         raise AssertionError(f"non-finite number {token} in JSON output")
+
     return json.loads(text, parse_constant=refuse)
 
 
@@ -58,22 +60,30 @@ def test_combined_fit_from_the_command_line_is_narrower(capsys):
     conus-plus alone, and labels both experiments."""
     assert main(["fit", "sin2_theta_w", "--json"]) == 0
     alone = _strict(capsys.readouterr().out)
-    assert main(["fit", "sin2_theta_w", "--experiment", "conus-plus", "--experiment", "coherent-csi-2017", "--json"]) == 0
+    assert (
+        main(["fit", "sin2_theta_w", "--experiment", "conus-plus", "--experiment", "coherent-csi-2017", "--json"]) == 0
+    )
     both = _strict(capsys.readouterr().out)
-    assert both["analysis"] == "combined" and [p["experiment"] for p in both["parts"]] == ["conus-plus", "coherent-csi-2017"]
+    assert both["analysis"] == "combined" and [p["experiment"] for p in both["parts"]] == [
+        "conus-plus",
+        "coherent-csi-2017",
+    ]
     assert both["result"] == "observed"
     width = lambda r: r["interval"][1] - r["interval"][0]  # noqa: E731
     assert width(both) < 0.6 * width(alone)
     assert both["interval"][0] < both["best_fit"] < both["interval"][1]
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["fit", "sin2_theta_w", "--experiment", "conus-plus", "--experiment", "conus-plus"], "given twice"),
-    (["fit", "sin2_theta_w", "--experiment", "coherent-csi-2017", "--measured", "100"], "do not apply"),
-    (["predict", "--experiment", "coherent-lar-2020", "--flux-normalisation", "thermal_power"], "does not apply"),
-    (["predict", "--experiment", "coherent-nai-2099"], "unknown experiment"),
-    (["fit", "sin2_theta_w", "--experiment", "conus-run5", "--measured", "10"], "counting analysis"),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["fit", "sin2_theta_w", "--experiment", "conus-plus", "--experiment", "conus-plus"], "given twice"),
+        (["fit", "sin2_theta_w", "--experiment", "coherent-csi-2017", "--measured", "100"], "do not apply"),
+        (["predict", "--experiment", "coherent-lar-2020", "--flux-normalisation", "thermal_power"], "does not apply"),
+        (["predict", "--experiment", "coherent-nai-2099"], "unknown experiment"),
+        (["fit", "sin2_theta_w", "--experiment", "conus-run5", "--measured", "10"], "counting analysis"),
+    ],
+)
 def test_bad_combinations_give_one_line_errors(capsys, argv, words):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
@@ -112,8 +122,13 @@ def test_cli_writes_compiled_programs_to_the_cache(tmp_path):
     env = {**os.environ, "CEVNSJAX_CACHE_DIR": str(tmp_path / "cache"), "CEVNSJAX_NO_CACHE": "0"}
     totals = []
     for _ in range(2):
-        run = subprocess.run([sys.executable, "-m", "cevnsjax", "predict", "--json"], env=env, capture_output=True,
-                             text=True, timeout=300)
+        run = subprocess.run(
+            [sys.executable, "-m", "cevnsjax", "predict", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert run.returncode == 0, run.stderr
         totals.append(_strict(run.stdout)["total"])
     assert any((tmp_path / "cache").iterdir())

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy import integrate
-
 import reference_coherent as ref
+from scipy import integrate
 
 EXP = Path(__file__).resolve().parent.parent / "data" / "experiments"
 
@@ -74,12 +73,14 @@ def test_csi_time_pdfs_and_data_grid():
 @needs_release
 def test_michel_moments_against_quad(flavour):
     m = ref.M_MU
-    shape = {"nu_e": lambda e: 192 / m * (e / m) ** 2 * (0.5 - e / m),
-             "nubar_mu": lambda e: 64 / m * (e / m) ** 2 * (0.75 - e / m)}[flavour]
+    shape = {
+        "nu_e": lambda e: 192 / m * (e / m) ** 2 * (0.5 - e / m),
+        "nubar_mu": lambda e: 64 / m * (e / m) ** 2 * (0.75 - e / m),
+    }[flavour]
     lo = np.array([0.0, 10.0, 40.0])
     got = ref.michel_moments(lo, flavour)
     for n in range(3):
-        want = [integrate.quad(lambda e: shape(e) * e ** -n, x, m / 2)[0] for x in lo]
+        want = [integrate.quad(lambda e, n=n: shape(e) * e**-n, x, m / 2)[0] for x in lo]
         np.testing.assert_allclose(got[n], want, rtol=1e-10)
     assert got[0][0] == pytest.approx(1.0, rel=1e-12)
 
@@ -110,14 +111,19 @@ def test_recoil_integral_against_nested_quad():
     for iso in ref.isotopes(spec):
         mass, qw = iso["M"], iso["Z"] * (0.5 - 2 * ref.SIN2_THETA_W) - 0.5 * iso["N"]
 
-        def dsig(tt, e):
+        def dsig(tt, e, mass=mass, qw=qw, iso=iso):
             kin = max(1 - tt / e - mass * tt / (2 * e * e), 0.0)
             f2 = ref.helm_f2(np.sqrt(2 * mass * tt) / ref.HBARC_FM, iso["A"])
             return ref.G_F**2 * mass / np.pi * qw**2 * kin * f2 * ref.HBARC2_CM2
 
-        def over_t(e):
-            return 192 / m * (e / m) ** 2 * (0.5 - e / m) * integrate.quad(
-                dsig, 0.0, 2 * e * e / (mass + 2 * e), args=(e,), epsabs=0, epsrel=1e-10)[0]
+        def over_t(e, mass=mass, dsig=dsig):
+            return (
+                192
+                / m
+                * (e / m) ** 2
+                * (0.5 - e / m)
+                * integrate.quad(dsig, 0.0, 2 * e * e / (mass + 2 * e), args=(e,), epsabs=0, epsrel=1e-10)[0]
+            )
 
         want += iso["n_targets"] * phi * integrate.quad(over_t, 0.0, m / 2, epsabs=0, epsrel=1e-10)[0]
     assert got == pytest.approx(want, rel=1e-6)

@@ -45,7 +45,9 @@ def test_shapes_vanish_at_zero_and_reproduce_the_release_variants(lar):
     central_c = np.asarray(DATA["cevns_central"])
     for name, (component, plus_key, minus_key) in LAR_SHAPES.items():
         for theta, key in ((1.0, plus_key), (-1.0, minus_key)):
-            got = np.asarray(shaped.components(pre, {**nu, name: theta})["cevns" if component == "cevns" else "prompt_brn"])
+            got = np.asarray(
+                shaped.components(pre, {**nu, name: theta})["cevns" if component == "cevns" else "prompt_brn"]
+            )
             if key is None:  # one-sided: mirrored
                 variant = 2.0 * np.asarray(DATA[component + "_central"]) - np.asarray(DATA[plus_key])
             else:

@@ -61,8 +61,11 @@ def isotopes(symbols):
     elements = [json.loads(data_path(f"elements/{s}.json").read_text()) for s in symbols]
     formula_mass_u = sum(sum(i["abundance"] * i["atomic_mass_u"] for i in el["isotopes"]) for el in elements)
     per_kg = 1000.0 / (formula_mass_u * U_G)
-    return [(el["Z"], i["A"] - el["Z"], i["A"], i["atomic_mass_u"] * U_MEV - el["Z"] * M_E, per_kg * i["abundance"])
-            for el in elements for i in el["isotopes"]]
+    return [
+        (el["Z"], i["A"] - el["Z"], i["A"], i["atomic_mass_u"] * U_MEV - el["Z"] * M_E, per_kg * i["abundance"])
+        for el in elements
+        for i in el["isotopes"]
+    ]
 
 
 def example(name):
@@ -75,6 +78,7 @@ def counts(ex, **overrides):
 
 # --- schema --------------------------------------------------------------------
 
+
 def test_schema_is_the_shipped_versioned_file():
     shipped = json.loads(data_path("schema/experiment-v2.json").read_text())
     assert shipped["$id"] == "https://cevnsjax.org/schema/experiment-v2.json"
@@ -84,6 +88,7 @@ def test_schema_is_the_shipped_versioned_file():
     from cevnsjax.experiment import CHANNELS
     from cevnsjax.interactions import COUPLINGS, VECTOR_MEDIATORS
     from cevnsjax.targets import FORM_FACTORS
+
     physics = shipped["properties"]["physics"]["properties"]
     assert physics["couplings"]["enum"] == list(COUPLINGS)
     assert physics["form_factor"]["enum"] == list(FORM_FACTORS)
@@ -108,11 +113,17 @@ def test_schema_1_files_keep_their_numbers_and_the_family_form_agrees():
     # the parameters reach the family's nuisances with the same effect: equal
     # central differences in each detector parameter on both forms
     p = cj.nominal_params(plus)
-    for name, h in (("quench_k", 1e-3), ("eff_shift_eVee", 1.0), ("eff_width_scale", 1e-2), ("res_scale", 1e-2),
-                    ("fano", 1e-2)):
+    for name, h in (
+        ("quench_k", 1e-3),
+        ("eff_shift_eVee", 1.0),
+        ("eff_width_scale", 1e-2),
+        ("res_scale", 1e-2),
+        ("fano", 1e-2),
+    ):
         v = float(getattr(p, name))
-        d_old, d_new = ((counts(e, **{name: v + h}).sum() - counts(e, **{name: v - h}).sum()) / (2 * h)
-                        for e in (plus, family))
+        d_old, d_new = (
+            (counts(e, **{name: v + h}).sum() - counts(e, **{name: v - h}).sum()) / (2 * h) for e in (plus, family)
+        )
         assert abs(d_old) > 0 and math.isclose(d_new, d_old, rel_tol=1e-4), (name, d_new, d_old)
 
 
@@ -132,6 +143,7 @@ def test_gaussian_response_with_a_tabulated_efficiency():
 
 # --- the examples against independent integrals ----------------------------------
 
+
 def test_tabulated_ideal_example_matches_a_scipy_integral():
     spec = json.loads(example("tabulated-ideal").read_text())
     src, det = spec["source"], spec["detectors"][0]
@@ -141,16 +153,23 @@ def test_tabulated_ideal_example_matches_a_scipy_integral():
     t1, t2 = det["threshold_keVnr"] * 1e-3, det["roi_max_keVnr"] * 1e-3
     rate = 0.0  # events / (kg s)
     for Z, N, A, M, per_kg in isotopes(["Ge"]):
+
         def inner(E, Z=Z, N=N, A=A, M=M):
             t_max = min(t2, 2 * E**2 / (M + 2 * E))
             if t_max <= t1:
                 return 0.0
             return integrate.quad(lambda T: dsigma_dT(E, T, Z, N, M, A), t1, t_max, epsabs=0, epsrel=1e-10)[0]
+
         e_min = 0.5 * (t1 + math.sqrt(t1**2 + 2 * M * t1))
         lo = max(e_min, energy[0])
         pts = [e for e in energy if lo < e < energy[-1]]
-        rate += per_kg * scale * integrate.quad(lambda E: float(pchip(E)) * inner(E), lo, energy[-1],
-                                                points=pts, limit=200, epsabs=0, epsrel=1e-9)[0]
+        rate += (
+            per_kg
+            * scale
+            * integrate.quad(
+                lambda E: float(pchip(E)) * inner(E), lo, energy[-1], points=pts, limit=200, epsabs=0, epsrel=1e-9
+            )[0]
+        )
     expected = rate * det["exposure_kg_day"] * 86400.0
     got = counts(load_experiment(example("tabulated-ideal"))).sum()
     assert math.isclose(got, expected, rel_tol=1e-4), (got, expected)
@@ -169,13 +188,19 @@ def test_pion_dar_prompt_line_matches_an_analytic_integral(name, symbols, det_in
     """Prompt ν_μ counts = exposure · φ_line · Σ_iso n_iso ∫ σ(E_line, T) dT, φ_line = r POT / (t 4π L²)."""
     spec = json.loads(example(name).read_text())
     src, det = spec["source"], spec["detectors"][det_index]
-    phi = src["nu_per_flavour_per_pot"] * src["protons_on_target"] / (src["beam_days"] * 86400.0) / (4 * math.pi * (src["distance_m"] * 100.0) ** 2)
+    phi = (
+        src["nu_per_flavour_per_pot"]
+        * src["protons_on_target"]
+        / (src["beam_days"] * 86400.0)
+        / (4 * math.pi * (src["distance_m"] * 100.0) ** 2)
+    )
     t1, t2 = det["threshold_keVnr"] * 1e-3, det["roi_max_keVnr"] * 1e-3
     rate = 0.0
     for Z, N, A, M, per_kg in isotopes(symbols):
         t_end = min(t2, 2 * E_PROMPT**2 / (M + 2 * E_PROMPT))
-        sigma = integrate.quad(lambda T, Z=Z, N=N, A=A, M=M: dsigma_dT(E_PROMPT, T, Z, N, M, A), t1, t_end,
-                               epsabs=0, epsrel=1e-11)[0]
+        sigma = integrate.quad(
+            lambda T, Z=Z, N=N, A=A, M=M: dsigma_dT(E_PROMPT, T, Z, N, M, A), t1, t_end, epsabs=0, epsrel=1e-11
+        )[0]
         rate += per_kg * sigma
     expected = phi * rate * det["exposure_kg_day"] * 86400.0
     ex = load_experiment(example(name))
@@ -187,6 +212,7 @@ def test_pion_dar_prompt_line_matches_an_analytic_integral(name, symbols, det_in
 
 
 # --- parameters -> nuisances: gradients through experiment files -------------------
+
 
 @pytest.mark.parametrize("param", ["quench_scale", "light_yield_scale"])
 def test_photoelectron_detector_gradients_match_finite_differences(param):
@@ -217,6 +243,7 @@ def test_lindhard_keVnr_bins_count_the_same_recoils_as_no_quenching():
 
 # --- recoil quadrature -------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", ["tabulated-ideal"])
 def test_ideal_totals_agree_with_a_1024_node_rule(name):
     default = counts(load_experiment(example(name)))
@@ -237,22 +264,40 @@ def test_recoil_grid_has_a_boundary_at_the_threshold_image():
 
 # --- bad values get one-line, field-named errors ---------------------------------------
 
+
 def _tab_spec():
     return json.loads(example("tabulated-ideal").read_text())
 
 
-@pytest.mark.parametrize("edit, field, words", [
-    (lambda d: d.update(quenching={"type": "birks"}), "detectors[0].quenching.type", "unknown type 'birks'"),
-    (lambda d: d.update(threshold_keVnr=-1.0), "detectors[0].threshold_keVnr", "minimum of 0"),
-    (lambda d: d.update(threshold_eVee=300.0), "detectors[0].threshold_keVnr", "give one threshold"),
-    (lambda d: (d.pop("threshold_keVnr"), d.pop("roi_max_keVnr"), d.update(bins={"unit": "keVnr", "edges": [0.3, 1.0, 0.8]})),
-     "detectors[0].bins.edges", "strictly increasing"),
-    (lambda d: d.update(roi_max_keVnr=float("nan")), "detectors[0].roi_max_keVnr", "not a finite number"),
-    (lambda d: d.update(response={"type": "wiener"}), "detectors[0].response.type", "unknown type 'wiener'"),
-    (lambda d: (d.update(threshold_keVee=0.3, roi_max_keVee=1.0), d.pop("threshold_keVnr"), d.pop("roi_max_keVnr")),
-     "detectors[0]", "quenching is 'none'"),
-    (lambda d: d.update(roi_max_keVnr=0.2), "detectors[0].roi_max_keVnr", "must be above threshold_keVnr"),
-])
+@pytest.mark.parametrize(
+    "edit, field, words",
+    [
+        (lambda d: d.update(quenching={"type": "birks"}), "detectors[0].quenching.type", "unknown type 'birks'"),
+        (lambda d: d.update(threshold_keVnr=-1.0), "detectors[0].threshold_keVnr", "minimum of 0"),
+        (lambda d: d.update(threshold_eVee=300.0), "detectors[0].threshold_keVnr", "give one threshold"),
+        (
+            lambda d: (
+                d.pop("threshold_keVnr"),
+                d.pop("roi_max_keVnr"),
+                d.update(bins={"unit": "keVnr", "edges": [0.3, 1.0, 0.8]}),
+            ),
+            "detectors[0].bins.edges",
+            "strictly increasing",
+        ),
+        (lambda d: d.update(roi_max_keVnr=float("nan")), "detectors[0].roi_max_keVnr", "not a finite number"),
+        (lambda d: d.update(response={"type": "wiener"}), "detectors[0].response.type", "unknown type 'wiener'"),
+        (
+            lambda d: (
+                d.update(threshold_keVee=0.3, roi_max_keVee=1.0),
+                d.pop("threshold_keVnr"),
+                d.pop("roi_max_keVnr"),
+            ),
+            "detectors[0]",
+            "quenching is 'none'",
+        ),
+        (lambda d: d.update(roi_max_keVnr=0.2), "detectors[0].roi_max_keVnr", "must be above threshold_keVnr"),
+    ],
+)
 def test_bad_detector_blocks_name_the_field(edit, field, words):
     spec = _tab_spec()
     edit(spec["detectors"][0])

@@ -37,35 +37,65 @@ def _synthetic(out):
     q = np.linspace(-2e-12, 2e-12, 301)
     ctx = style.context_text("CONUS+", "347 kg d", "observed")
     return {
-        "profile": plots.profile_plot(xs, dchi2, xlabel=plots.label("sin2_theta_w"), interval=(0.208, 0.302),
-                                      best_fit=0.255, reference=(0.255, 0.047, "seed paper: 0.255 ± 0.047"),
-                                      path=out / "profile.png", context=ctx),
+        "profile": plots.profile_plot(
+            xs,
+            dchi2,
+            xlabel=plots.label("sin2_theta_w"),
+            interval=(0.208, 0.302),
+            best_fit=0.255,
+            reference=(0.255, 0.047, "seed paper: 0.255 ± 0.047"),
+            path=out / "profile.png",
+            context=ctx,
+        ),
         # a wide scan range (like run5_q_nu) must not leave the curve squeezed into a corner
-        "profile_wide": plots.profile_plot(np.concatenate([np.linspace(-1e-5, -1e-11, 50), q]),
-                                           np.concatenate([np.full(50, 1e6), (q / 7.3e-13) ** 2 * 2.71]),
-                                           xlabel=plots.label("q_nu"), levels=((2.71, None),),
-                                           path=out / "profile_wide.png",
-                                           context=style.context_text("CONUS Run-5", "Asimov", "expected")),
-        "running": plots.running_figure({"value": 0.255, "low": 0.208, "high": 0.302, "q_gev": 0.0156},
-                                        out / "running.png", context=ctx),
+        "profile_wide": plots.profile_plot(
+            np.concatenate([np.linspace(-1e-5, -1e-11, 50), q]),
+            np.concatenate([np.full(50, 1e6), (q / 7.3e-13) ** 2 * 2.71]),
+            xlabel=plots.label("q_nu"),
+            levels=((2.71, None),),
+            path=out / "profile_wide.png",
+            context=style.context_text("CONUS Run-5", "Asimov", "expected"),
+        ),
+        "running": plots.running_figure(
+            {"value": 0.255, "low": 0.208, "high": 0.302, "q_gev": 0.0156}, out / "running.png", context=ctx
+        ),
         "mu_nu": plots.mu_nu_limits_figure(5.1e-10, out / "mu_nu_limits.png", context=ctx),
-        "nsi": plots.nsi_figure(u, d, band, out / "nsi.png", extra_regions=[(u, d, blob, "COHERENT CsI + LAr")],
-                                context=ctx),
-        "exclusion": plots.exclusion_plot({"CONUS+": {"masses_MeV": masses, "coupling_limits": limits,
-                                                      "allowed_islands": islands, "cl": 0.9}},
-                                          model="vector-universal", path=out / "exclusion.png",
-                                          context=ctx + "; light vector, universal"),
-        "corner": plots.corner_plot_samples({"sin2_theta_w": s2, "quench_k": k, "mu_nu": mu}, out / "corner.png",
-                                            upper_limits=("mu_nu",), units={"mu_nu": r"\mu_B"}, context=ctx),
-        "corner1": plots.corner_plot_samples({"mu_nu": mu}, out / "corner1.png", upper_limits=("mu_nu",),
-                                             units={"mu_nu": r"\mu_B"}, context=ctx),
-        "contour": plots.contour_plot(u, d, blob.T, {4.61: [np.c_[0.05 + 0.2 * np.cos(t := np.linspace(0, 6.3, 50)),
-                                                                  -0.02 + 0.2 * np.sin(t)]]},
-                                      xlabel=plots.label("eps_ee_uV"), ylabel=plots.label("eps_ee_dV"),
-                                      path=out / "contour.png", context=ctx),
-        "spectra": plots.channel_spectra_plot(np.arange(200, 1000, 100), np.arange(300, 1100, 100),
-                                              {"nuclear recoils": np.full(8, 3.0), "background": np.full(8, 50.0)},
-                                              path=out / "spectra.png", context=ctx),
+        "nsi": plots.nsi_figure(
+            u, d, band, out / "nsi.png", extra_regions=[(u, d, blob, "COHERENT CsI + LAr")], context=ctx
+        ),
+        "exclusion": plots.exclusion_plot(
+            {"CONUS+": {"masses_MeV": masses, "coupling_limits": limits, "allowed_islands": islands, "cl": 0.9}},
+            model="vector-universal",
+            path=out / "exclusion.png",
+            context=ctx + "; light vector, universal",
+        ),
+        "corner": plots.corner_plot_samples(
+            {"sin2_theta_w": s2, "quench_k": k, "mu_nu": mu},
+            out / "corner.png",
+            upper_limits=("mu_nu",),
+            units={"mu_nu": r"\mu_B"},
+            context=ctx,
+        ),
+        "corner1": plots.corner_plot_samples(
+            {"mu_nu": mu}, out / "corner1.png", upper_limits=("mu_nu",), units={"mu_nu": r"\mu_B"}, context=ctx
+        ),
+        "contour": plots.contour_plot(
+            u,
+            d,
+            blob.T,
+            {4.61: [np.c_[0.05 + 0.2 * np.cos(t := np.linspace(0, 6.3, 50)), -0.02 + 0.2 * np.sin(t)]]},
+            xlabel=plots.label("eps_ee_uV"),
+            ylabel=plots.label("eps_ee_dV"),
+            path=out / "contour.png",
+            context=ctx,
+        ),
+        "spectra": plots.channel_spectra_plot(
+            np.arange(200, 1000, 100),
+            np.arange(300, 1100, 100),
+            {"nuclear recoils": np.full(8, 3.0), "background": np.full(8, 50.0)},
+            path=out / "spectra.png",
+            context=ctx,
+        ),
     }
 
 
@@ -77,6 +107,7 @@ def rendered(tmp_path_factory):
 
     def capture(fig, path, **kw):
         from pathlib import Path
+
         fig.canvas.draw()
         captured[Path(path).stem] = _geometry(fig)
         return real_save(fig, path, **kw)
@@ -96,12 +127,15 @@ def _geometry(fig):
     axes = [ax for ax in fig.axes if ax.get_visible()]
     legends = [leg for leg in [ax.get_legend() for ax in axes] + list(fig.legends) if leg is not None]
     renderer = fig.canvas.get_renderer()
-    return {"axes": [ax.get_window_extent(renderer) for ax in axes],
-            "legends": [leg.get_window_extent(renderer) for leg in legends],
-            "legend_texts": [t.get_text() for leg in legends for t in leg.get_texts()],
-            "xlabels": [ax.get_xlabel() for ax in axes], "ylabels": [ax.get_ylabel() for ax in axes],
-            "titles": [ax.get_title(loc="left") for ax in axes] + [fig._suptitle.get_text() if fig._suptitle else ""],
-            "xlim": [ax.get_xlim() for ax in axes]}
+    return {
+        "axes": [ax.get_window_extent(renderer) for ax in axes],
+        "legends": [leg.get_window_extent(renderer) for leg in legends],
+        "legend_texts": [t.get_text() for leg in legends for t in leg.get_texts()],
+        "xlabels": [ax.get_xlabel() for ax in axes],
+        "ylabels": [ax.get_ylabel() for ax in axes],
+        "titles": [ax.get_title(loc="left") for ax in axes] + [fig._suptitle.get_text() if fig._suptitle else ""],
+        "xlim": [ax.get_xlim() for ax in axes],
+    }
 
 
 def test_every_figure_written_as_png_and_pdf(rendered):
@@ -112,6 +146,7 @@ def test_every_figure_written_as_png_and_pdf(rendered):
             hits = [f for f in files if f.endswith(suffix)]
             assert hits, (name, suffix)
             from pathlib import Path
+
             assert Path(hits[0]).stat().st_size > 1000
 
 
@@ -153,6 +188,7 @@ def test_wide_scan_is_cropped_to_the_curve(rendered):
 
 def test_csv_beside_figures_and_published_numbers_from_files(rendered):
     from pathlib import Path
+
     paths, _ = rendered
     csv = Path(paths["mu_nu"][0]).with_suffix(".csv")
     text = csv.read_text()

@@ -40,8 +40,12 @@ def test_reactor_is_blind_to_muon_flavour_and_the_combination_adds(analyses):
     coh = np.asarray(r["coherent (CsI+LAr)"]["delta_chi2"])
     assert np.ptp(coh, axis=1).max() > 10.0  # the stopped-pion data see ε_μμ
     combined = np.asarray(r["combined"]["delta_chi2"]) + r["combined"]["chi2_min"]
-    parts = (np.asarray(r["conus-plus"]["delta_chi2"]) + r["conus-plus"]["chi2_min"]
-             + coh + r["coherent (CsI+LAr)"]["chi2_min"])
+    parts = (
+        np.asarray(r["conus-plus"]["delta_chi2"])
+        + r["conus-plus"]["chi2_min"]
+        + coh
+        + r["coherent (CsI+LAr)"]["chi2_min"]
+    )
     assert np.allclose(combined, parts, rtol=1e-12, atol=1e-9)
     q = charge_radius_study((-70.0, 20.0), (-70.0, 20.0), n=6, analyses=analyses)
     assert q["conus-plus"]["largest_change_along_r2_numu"] < 1e-9
@@ -64,8 +68,12 @@ def test_reactor_minima_are_mirror_images_about_the_zero_of_the_weak_charge(anal
     """ε^{uV}_ee adds ε (2Z + N) to Q_W/F (F_n = F_p at the default radii), so the
     counts depend on (ε − ε0)² with ε0 = −(Z g_p + N g_n)/(2Z + N), where Q_W = 0:
     the two allowed intervals are mirror images about ε0 (germanium's mean N)."""
-    r = nsi_flavour_study((-0.2, 0.6), (-0.1, 0.1), n=161, analyses={"conus-plus": analyses["conus-plus"],
-                          "coherent-csi-2017": _Zero(), "coherent-lar-2020": _Zero()})
+    r = nsi_flavour_study(
+        (-0.2, 0.6),
+        (-0.1, 0.1),
+        n=161,
+        analyses={"conus-plus": analyses["conus-plus"], "coherent-csi-2017": _Zero(), "coherent-lar-2020": _Zero()},
+    )
     s2 = 0.23857
     z, n = 32.0, 72.63 - 32.0  # germanium: Z, mean N (natural abundances)
     eps0 = -(z * (0.5 - 2.0 * s2) + n * (-0.5)) / (2.0 * z + n)

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 import cevnsjax as cj
+from cevnsjax import units
 from cevnsjax.experiment import build_experiment, read_experiment_spec, validate_experiment_spec
 from cevnsjax.quenching import ionisation_energy
-from cevnsjax import units
 
 #: (parameter, step) – steps chosen so truncation and rounding errors of the
 #: central difference are both below 1e-7 relative.
@@ -42,13 +42,15 @@ def test_gradients_match_finite_differences_at_nominal(conus_plus, nominal):
 
 
 def test_gradients_match_finite_differences_away_from_nominal(conus_plus):
-    p = cj.nominal_params(conus_plus, sin2_theta_w=0.3, quench_k=0.2, eff_shift_eVee=12.0, eff_width_scale=1.4, res_scale=0.8, fano=0.2)
+    p = cj.nominal_params(
+        conus_plus, sin2_theta_w=0.3, quench_k=0.2, eff_shift_eVee=12.0, eff_width_scale=1.4, res_scale=0.8, fano=0.2
+    )
     check_gradients(p, conus_plus)
 
 
 def _experiment_with_thresholds(thresholds_eVee):
     spec = read_experiment_spec("conus-plus")
-    for det, thr in zip(spec["detectors"], thresholds_eVee):
+    for det, thr in zip(spec["detectors"], thresholds_eVee, strict=False):
         det["trigger_efficiency"]["e50_eVee"] += thr - det["threshold_eVee"]
         det["threshold_eVee"] = thr
         det["roi_max_eVee"] = max(det["roi_max_eVee"], thr + 1000.0)
@@ -93,9 +95,11 @@ def test_bsm_terms_vanish_at_zero_coupling_with_correct_gradients(conus_plus, no
     assert float(g0.mu_nu) == 0.0  # the rate is even in μν
     f = jax.jit(cj.total_counts)
     for point, name, h in [
-        (nominal, "eps_ee_uV", 1e-5), (nominal, "eps_ee_dV", 1e-5),
+        (nominal, "eps_ee_uV", 1e-5),
+        (nominal, "eps_ee_dV", 1e-5),
         (nominal.replace(eps_ee_uV=0.2, eps_ee_dV=-0.1), "eps_ee_uV", 1e-5),
-        (nominal.replace(mu_nu=3e-10), "mu_nu", 1e-14), (nominal.replace(mu_nu=3e-10, eps_ee_dV=0.05), "eps_ee_dV", 1e-5),
+        (nominal.replace(mu_nu=3e-10), "mu_nu", 1e-14),
+        (nominal.replace(mu_nu=3e-10, eps_ee_dV=0.05), "eps_ee_dV", 1e-5),
     ]:
         g = float(getattr(jax.grad(cj.total_counts)(point, conus_plus), name))
         fd = float(central_difference(lambda p: f(p, conus_plus), point, name, h))

@@ -59,7 +59,11 @@ def test_measured_count_option_moves_the_fit(capsys):
 def test_nsi_scan_has_two_bands_along_the_degenerate_direction(capsys, conus_plus, analysis, nominal):
     out = run_cli(capsys, "scan", "eps_ee_uV", "eps_ee_dV", "--points", "81")
     d = np.array(out["delta_chi2"])
-    assert len(out["x"]) == len(out["y"]) == 81 and d.shape == (81, 81) and {c["cl"] for c in out["contours"]} == {0.682689492137086, 0.9}
+    assert (
+        len(out["x"]) == len(out["y"]) == 81
+        and d.shape == (81, 81)
+        and {c["cl"] for c in out["contours"]} == {0.682689492137086, 0.9}
+    )
     assert any(len(c["lines"]) >= 2 for c in out["contours"])
     level = infer.delta_chi2_level(0.9, 2)
 
@@ -88,11 +92,16 @@ def test_closed_form_and_gradient_profile_of_alpha_agree(predicted):
     closed = float(infer.counting_chi2(predicted, 395.0, infer.SEED_SIGMA_ALPHA))
     alpha, numeric = infer.profile_alpha_numerically(predicted, 395.0, infer.SEED_SIGMA_ALPHA)
     assert float(numeric) == pytest.approx(closed, abs=1e-8)
-    assert float(alpha) == pytest.approx(float(infer.counting_alpha_hat(predicted, 395.0, infer.SEED_SIGMA_ALPHA)), abs=1e-8)
+    assert float(alpha) == pytest.approx(
+        float(infer.counting_alpha_hat(predicted, 395.0, infer.SEED_SIGMA_ALPHA)), abs=1e-8
+    )
 
 
 def test_fits_from_several_starting_points_agree(analysis, nominal):
-    results = [infer.fit(analysis, nominal.replace(sin2_theta_w=s), ("sin2_theta_w",), n_starts=1) for s in (0.15, 0.2, 0.5, 0.9, 0.99)]
+    results = [
+        infer.fit(analysis, nominal.replace(sin2_theta_w=s), ("sin2_theta_w",), n_starts=1)
+        for s in (0.15, 0.2, 0.5, 0.9, 0.99)
+    ]
     values = [r.value("sin2_theta_w") for r in results]
     assert all(r.converged and not r.at_boundary for r in results)
     np.testing.assert_allclose(values, values[0], atol=1e-7)
@@ -140,8 +149,11 @@ def test_delta_chi2_levels():
 
 def test_poisson_deviance_accepts_asimov_and_zero_expectation():
     import jax.numpy as jnp
+
     obs = jnp.array([3.5, 0.0, 10.0])
-    assert float(infer.poisson_deviance(obs, obs)) == pytest.approx(0.0, abs=1e-11)  # 2 × the 1e-12 floor in the empty bin
+    assert float(infer.poisson_deviance(obs, obs)) == pytest.approx(
+        0.0, abs=1e-11
+    )  # 2 × the 1e-12 floor in the empty bin
     g = jax.grad(infer.poisson_deviance, argnums=1)(obs, jnp.array([3.0, 0.0, 9.0]))
     assert np.all(np.isfinite(np.asarray(g)))
 
@@ -155,7 +167,10 @@ def test_poisson_deviance_accepts_asimov_and_zero_expectation():
         (["limit", "mu_nu", "--cl", "1.2"], "confidence level must be in (0, 1)"),
         (["limit", "mu_nu", "--cl", "0"], "confidence level must be in (0, 1)"),
         (["scan", "eps_ee_uV", "eps_ee_dV", "--range", "-3", "1", "-1", "1"], "leaves its physical range [-2, 2]"),
-        (["scan", "mu_nu", "eps_ee_dV", "--range", "-0.0000000001", "0.000000001", "-1", "1"], "'mu_nu' leaves its physical range"),
+        (
+            ["scan", "mu_nu", "eps_ee_dV", "--range", "-0.0000000001", "0.000000001", "-1", "1"],
+            "'mu_nu' leaves its physical range",
+        ),
         (["scan", "eps_ee_uV", "nsi"], "unknown parameter 'nsi'"),
     ],
 )

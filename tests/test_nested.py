@@ -45,13 +45,30 @@ def test_cli_nsi_plane_defaults_to_nested_sampling_and_finds_both_bands(capsys, 
     grid quadrature, evidence within 3 σ (plus 0.05 for the grid) of it; the
     Bayes factor NSI free against the Standard Model (ε = 0) from the evidences."""
     grid, _, masses = nsi_grid
-    argv = ["sample", "eps_ee_uV", "eps_ee_dV", "--prior", f"eps_ee_uV=uniform:{-BOX},{BOX}",
-            "--prior", f"eps_ee_dV=uniform:{-BOX},{BOX}", "--seed", "0", "--chains", "1", "--samples", "2000", "--json"]
+    argv = [
+        "sample",
+        "eps_ee_uV",
+        "eps_ee_dV",
+        "--prior",
+        f"eps_ee_uV=uniform:{-BOX},{BOX}",
+        "--prior",
+        f"eps_ee_dV=uniform:{-BOX},{BOX}",
+        "--seed",
+        "0",
+        "--chains",
+        "1",
+        "--samples",
+        "2000",
+        "--json",
+    ]
     assert main(argv) == 0
     out = json.loads(capsys.readouterr().out)
     band, ev = out["nsi_band_masses"], out["evidence"]
-    print(f"\nNSI band masses: nested {band['sm']:.3f}/{band['flipped']:.3f}, grid {masses['sm']:.3f}/{masses['flipped']:.3f}; "
-          f"ln Z nested {ev['log_evidence']:.3f} ± {ev['log_evidence_error']:.3f}, grid {grid['log_evidence']:.3f}")
+    print(
+        f"\nNSI band masses: nested {band['sm']:.3f}/{band['flipped']:.3f}, grid "
+        f"{masses['sm']:.3f}/{masses['flipped']:.3f}; "
+        f"ln Z nested {ev['log_evidence']:.3f} ± {ev['log_evidence_error']:.3f}, grid {grid['log_evidence']:.3f}"
+    )
     assert out["settings"]["sampler"] == "nested sampling (jaxns)" and out["settings"]["live_points"] == 500
     assert band["sm"] == pytest.approx(masses["sm"], abs=0.03)
     assert band["flipped"] == pytest.approx(masses["flipped"], abs=0.03)
@@ -60,7 +77,10 @@ def test_cli_nsi_plane_defaults_to_nested_sampling_and_finds_both_bands(capsys, 
     assert log_z0 == pytest.approx(float(analysis.log_marginal_likelihood(nominal)), rel=1e-12)
     factor = bayes.bayes_factor(ev["log_evidence"], log_z0, ev["log_evidence_error"])
     exact = grid["log_evidence"] - log_z0
-    print(f"ln B(NSI free : SM) nested {factor['ln_bayes_factor']:.3f} ± {factor['ln_bayes_factor_error']:.3f}, grid {exact:.3f}")
+    print(
+        f"ln B(NSI free : SM) nested {factor['ln_bayes_factor']:.3f} ± {factor['ln_bayes_factor_error']:.3f}, grid "
+        f"{exact:.3f}"
+    )
     assert factor["ln_bayes_factor"] == pytest.approx(exact, abs=3 * factor["ln_bayes_factor_error"] + 0.05)
     assert exact < 0  # the data do not ask for NSI: the wider model pays its Occam factor
 

@@ -82,7 +82,9 @@ def test_toys_follow_the_stated_model():
     assert pois.var() == pytest.approx(n + (n * sigma) ** 2, rel=0.02)  # Poisson ⊕ normalisation
     gauss = np.asarray(infer.counting_toys(key, n, sigma, 200_000, model="gaussian"))
     assert np.any(gauss != np.round(gauss)) and gauss.var() == pytest.approx(n + (n * sigma) ** 2, rel=0.02)
-    batched = jax.vmap(lambda k, m: infer.counting_toys(k, m, sigma, 1000))(jax.random.split(key, 3), jnp.asarray([10.0, 100.0, 1000.0]))
+    batched = jax.vmap(lambda k, m: infer.counting_toys(k, m, sigma, 1000))(
+        jax.random.split(key, 3), jnp.asarray([10.0, 100.0, 1000.0])
+    )
     assert batched.shape == (3, 1000)
 
 
@@ -91,7 +93,7 @@ def test_mu_nu_belt_gives_an_upper_limit_near_wilks(mu_belt, analysis, nominal):
     Wilks limit (5.61e-10), at 68 % below it."""
     assert mu_belt.n_toys >= 10_000 and mu_belt.toys_per_second > 0
     for cl in (CL68, CL90):
-        low, high = mu_belt.intervals[cl]
+        low, _high = mu_belt.intervals[cl]
         assert low == 0.0 and "low" in mu_belt.open_ends[cl] and mu_belt.connected[cl]
     wilks_limit = infer.upper_limit(analysis, nominal, "mu_nu", cl=0.9)["upper_limit"]
     step = mu_belt.values[1] - mu_belt.values[0]
@@ -117,13 +119,15 @@ def test_interval_contains_a_grid_value_exactly_when_accepted(sin2_belt):
     theta, n_true = sin2_belt.values[j], sin2_belt.predicted[j]
     toys = np.asarray(infer.counting_toys(jax.random.PRNGKey(7), n_true, sin2_belt.sigma_alpha, 300))
     t = np.asarray(infer.likelihood_ratio_statistic(n_true, toys, sin2_belt.sigma_alpha, *sin2_belt.predicted_range))
-    for n, tj in zip(toys, t):
+    for n, tj in zip(toys, t, strict=False):
         low, high = sin2_belt.interval_for(n, CL68)
         inside = low is not None and low <= theta <= high
         assert inside == (tj <= sin2_belt.critical[CL68][j])
 
 
-@pytest.mark.parametrize("poi,true", [("mu_nu", 0.0), ("mu_nu", 4e-10), ("sin2_theta_w", 0.23857), ("sin2_theta_w", 0.30)])
+@pytest.mark.parametrize(
+    "poi,true", [("mu_nu", 0.0), ("mu_nu", 4e-10), ("sin2_theta_w", 0.23857), ("sin2_theta_w", 0.30)]
+)
 def test_feldman_cousins_coverage_within_one_percent(analysis, nominal, poi, true):
     cov = infer.coverage(analysis, nominal, poi, true, n_toys=COVERAGE_TOYS, n_construction_toys=COVERAGE_TOYS, seed=5)
     for cl in (CL68, CL90):
@@ -142,8 +146,13 @@ def test_feldman_cousins_coverage_within_one_percent(analysis, nominal, poi, tru
 
 def test_bad_input(analysis, nominal, conus_plus):
     with pytest.raises(cj.ParameterError, match="constraint"):
-        infer.feldman_cousins(infer.counting_analysis(conus_plus, constraints={"sin2_theta_w": (0.24, 0.01)}),
-                              nominal, "sin2_theta_w", np.linspace(0.2, 0.3, 5), n_toys=100)
+        infer.feldman_cousins(
+            infer.counting_analysis(conus_plus, constraints={"sin2_theta_w": (0.24, 0.01)}),
+            nominal,
+            "sin2_theta_w",
+            np.linspace(0.2, 0.3, 5),
+            n_toys=100,
+        )
     with pytest.raises(ValueError, match="toy model"):
         infer.coverage(analysis, nominal, "mu_nu", 0.0, model="binomial")
     with pytest.raises(ValueError, match="increasing"):

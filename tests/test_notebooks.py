@@ -17,8 +17,14 @@ NOTEBOOKS = sorted(p for p in NOTEBOOK_DIR.glob("*.ipynb") if p.name not in EXEC
 
 def test_notebooks_are_found():
     names = {p.name for p in NOTEBOOKS}
-    for stem in ("01_forward_model", "02_weak_mixing_angle", "03_magnetic_moment_and_millicharge", "04_nsi",
-                 "05_light_mediators", "07_differentiable_sensitivity"):
+    for stem in (
+        "01_forward_model",
+        "02_weak_mixing_angle",
+        "03_magnetic_moment_and_millicharge",
+        "04_nsi",
+        "05_light_mediators",
+        "07_differentiable_sensitivity",
+    ):
         assert f"{stem}.ipynb" in names
 
 
@@ -33,7 +39,8 @@ def test_notebook_executes(path):
     assert "cj.enable_x64()" in code[0].source, "float64 is opt-in: the first code cell enables it"
     assert "assert " in code[-1].source, "the last code cell checks the computed numbers"
     # raises CellExecutionError (failing the test) if any cell raises, including a failed assert
-    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(NOTEBOOK_DIR)}}).execute()
+    nbclient.NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK_DIR)}}
+    ).execute()
     printed = "".join(o.get("text", "") for o in code[-1].outputs if o.output_type == "stream")
     assert "all checks passed" in printed

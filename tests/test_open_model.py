@@ -40,7 +40,9 @@ def test_helm_from_rms_reproduces_lewin_smith():
         r0 = math.sqrt(c**2 + 7 / 3 * math.pi**2 * 0.52**2 - 5 * 0.81)
         x = q / 197.3269804 * r0
         with np.errstate(invalid="ignore", divide="ignore"):
-            ref = np.where(x > 0, 3 * (np.sin(x) - x * np.cos(x)) / x**3, 1.0) * np.exp(-0.5 * (q / 197.3269804 * 0.9) ** 2)
+            ref = np.where(x > 0, 3 * (np.sin(x) - x * np.cos(x)) / x**3, 1.0) * np.exp(
+                -0.5 * (q / 197.3269804 * 0.9) ** 2
+            )
         np.testing.assert_allclose(np.asarray(helm_form_factor(q, A)), ref, rtol=1e-9, atol=1e-12)
         np.testing.assert_allclose(math.sqrt(0.6 * r0**2 + 3 * 0.81), default_rms_radius("helm", A), rtol=1e-12)
 
@@ -122,30 +124,36 @@ def test_compound_rate_is_the_mass_weighted_sum_of_its_elements(tmp_path):
     assert counts["csi"] > 0
 
 
-@pytest.mark.parametrize("bad, message", [
-    ("../germanium", "does not exist"),
-    ("bad name!", "not a valid name"),
-    ("no-such-target", "unknown target"),
-    ("missing/file.json", "does not exist"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("../germanium", "does not exist"),
+        ("bad name!", "not a valid name"),
+        ("no-such-target", "unknown target"),
+        ("missing/file.json", "does not exist"),
+    ],
+)
 def test_target_names_are_names_not_paths(bad, message):
     with pytest.raises(TargetError, match=message):
         load_target(bad)
 
 
 def test_experiment_names_are_names_not_paths():
-    with pytest.raises(ExperimentError, match="not a valid name|does not exist"):
+    with pytest.raises(ExperimentError, match=r"not a valid name|does not exist"):
         load_experiment("..\\conus-plus")
     with pytest.raises(ExperimentError, match="does not exist"):
         load_experiment("../conus-plus")
 
 
-@pytest.mark.parametrize("text, field", [
-    ('{"name": "a", "name": "b"}', "name"),
-    ('{"schema_version": 1, "detectors": [{"exposure_kg_day": NaN}]}', "detectors[0].exposure_kg_day"),
-    ('{"source": {"distance_m": Infinity}}', "source.distance_m"),
-    ('{"source": {"distance_m": 1e999}}', "source.distance_m"),
-])
+@pytest.mark.parametrize(
+    "text, field",
+    [
+        ('{"name": "a", "name": "b"}', "name"),
+        ('{"schema_version": 1, "detectors": [{"exposure_kg_day": NaN}]}', "detectors[0].exposure_kg_day"),
+        ('{"source": {"distance_m": Infinity}}', "source.distance_m"),
+        ('{"source": {"distance_m": 1e999}}', "source.distance_m"),
+    ],
+)
 def test_data_files_reject_duplicates_and_non_finite_numbers(tmp_path, text, field):
     path = tmp_path / "bad.json"
     path.write_text(text)
@@ -158,7 +166,15 @@ def test_bad_target_files_name_the_field(tmp_path):
         ({"composition": {"Cs": 1.5}}, "composition.Cs"),
         ({"composition": {}}, "composition"),
         ({"composition": {"Zz": 1}}, "unknown element"),
-        ({"composition": {"X": 1}, "elements": {"X": {"symbol": "X", "Z": 3, "isotopes": [{"A": 7, "abundance": 0.5, "atomic_mass_u": 7.0}]}}}, "sum to"),
+        (
+            {
+                "composition": {"X": 1},
+                "elements": {
+                    "X": {"symbol": "X", "Z": 3, "isotopes": [{"A": 7, "abundance": 0.5, "atomic_mass_u": 7.0}]}
+                },
+            },
+            "sum to",
+        ),
         ({"composition": {"Ge": 1}, "material": {"fano": -1}}, "material.fano"),
     ]
     for i, (data, message) in enumerate(cases):

@@ -8,16 +8,16 @@ from scipy import integrate, special
 
 from cevnsjax import flux, quenching, units
 from cevnsjax import targets as nucleus
-from cevnsjax.interactions import weak_charge, weak_couplings
 from cevnsjax.detector import bin_response, trigger_efficiency
+from cevnsjax.interactions import weak_charge, weak_couplings
 
 
 def test_form_factors_equal_one_and_have_finite_gradient_at_zero_q():
     for ff in (nucleus.helm_form_factor, nucleus.klein_nystrand_form_factor):
         assert float(ff(0.0, 72)) == 1.0
-        g = jax.grad(lambda q: ff(q, 72))(0.0)
+        g = jax.grad(lambda q, ff=ff: ff(q, 72))(0.0)
         assert np.isfinite(g) and g == 0.0
-        g2 = jax.grad(jax.grad(lambda q: ff(q, 72)))(0.0)
+        g2 = jax.grad(jax.grad(lambda q, ff=ff: ff(q, 72)))(0.0)
         assert np.isfinite(g2)
 
 
@@ -87,9 +87,19 @@ def test_capture_spectrum_gives_two_antineutrinos_per_capture():
 
 def test_neutrinos_per_fission_against_scipy_quad():
     fr = np.array([0.58, 0.07, 0.30, 0.05])
+
     def s(e):
         return float(flux.reactor_spectrum(e, fr, 0.6))
-    ref = sum(integrate.quad(s, a, b, limit=200)[0] for a, b in [(0, flux.Q_BETA_NP239), (flux.Q_BETA_NP239, flux.Q_BETA_U239), (flux.Q_BETA_U239, 2.0), (2.0, 10.0)])
+
+    ref = sum(
+        integrate.quad(s, a, b, limit=200)[0]
+        for a, b in [
+            (0, flux.Q_BETA_NP239),
+            (flux.Q_BETA_NP239, flux.Q_BETA_U239),
+            (flux.Q_BETA_U239, 2.0),
+            (2.0, 10.0),
+        ]
+    )
     got = float(flux.neutrinos_per_fission(fr, 0.6, 10.0))
     assert got == pytest.approx(ref, rel=1e-8)
     # the physics spec: ~1.6 per fission above 2 MeV, ~1.2 from captures
@@ -98,15 +108,28 @@ def test_neutrinos_per_fission_against_scipy_quad():
 
 
 def test_total_flux_normalisation_reproduces_quoted_flux():
-    src = {"fission_fractions": [0.58, 0.07, 0.30, 0.05], "distance_m": 20.7, "normalisation": "total_flux",
-           "total_flux_cm2_s": 1.5e13, "captures_per_fission": 0.6, "e_max_MeV": 10.0}
+    src = {
+        "fission_fractions": [0.58, 0.07, 0.30, 0.05],
+        "distance_m": 20.7,
+        "normalisation": "total_flux",
+        "total_flux_cm2_s": 1.5e13,
+        "captures_per_fission": 0.6,
+        "e_max_MeV": 10.0,
+    }
     scale = flux.flux_scale(src)
-    assert scale * float(flux.neutrinos_per_fission(np.array(src["fission_fractions"]), 0.6, 10.0)) == pytest.approx(1.5e13)
+    assert scale * float(flux.neutrinos_per_fission(np.array(src["fission_fractions"]), 0.6, 10.0)) == pytest.approx(
+        1.5e13
+    )
 
 
 def test_thermal_power_normalisation_by_hand():
-    src = {"fission_fractions": [0.58, 0.07, 0.30, 0.05], "distance_m": 20.7, "normalisation": "thermal_power",
-           "thermal_power_GW": 3.6, "energy_per_fission_MeV": [202.36, 205.99, 211.12, 214.26]}
+    src = {
+        "fission_fractions": [0.58, 0.07, 0.30, 0.05],
+        "distance_m": 20.7,
+        "normalisation": "thermal_power",
+        "thermal_power_GW": 3.6,
+        "energy_per_fission_MeV": [202.36, 205.99, 211.12, 214.26],
+    }
     mean_e = 0.58 * 202.36 + 0.07 * 205.99 + 0.30 * 211.12 + 0.05 * 214.26
     rate = 3.6e9 / (mean_e * 1.602176634e-13)
     assert flux.flux_scale(src) == pytest.approx(rate / (4 * np.pi * 2070.0**2), rel=1e-12)
@@ -115,7 +138,19 @@ def test_thermal_power_normalisation_by_hand():
 def test_bin_response_against_scipy_quad():
     mu, sig = 180e-6, 22e-6
     lo, hi, e50, w = 160e-6, 1000e-6, 130e-6, 15e-6
-    ref, _ = integrate.quad(lambda x: 0.5 * (1 + special.erf((x - e50) / (np.sqrt(2) * w))) * np.exp(-0.5 * ((x - mu) / sig) ** 2) / (np.sqrt(2 * np.pi) * sig), lo, hi, points=[mu], epsabs=0, epsrel=1e-12)
+    ref, _ = integrate.quad(
+        lambda x: (
+            0.5
+            * (1 + special.erf((x - e50) / (np.sqrt(2) * w)))
+            * np.exp(-0.5 * ((x - mu) / sig) ** 2)
+            / (np.sqrt(2 * np.pi) * sig)
+        ),
+        lo,
+        hi,
+        points=[mu],
+        epsabs=0,
+        epsrel=1e-12,
+    )
     got = float(bin_response(jnp.array([mu]), jnp.array([sig]), jnp.array([lo]), jnp.array([hi]), e50, w, 16)[0, 0])
     assert got == pytest.approx(ref, rel=1e-8)
 

@@ -11,9 +11,12 @@ from cevnsjax.cli import main
 from cevnsjax.datafiles import data_root
 
 
-@pytest.mark.parametrize("name, axes, units", [
-    ("coherent-lar-2020", ("energy_edges_keVee", "t_trig_edges_us"), ("keVee", "us")),
-])
+@pytest.mark.parametrize(
+    "name, axes, units",
+    [
+        ("coherent-lar-2020", ("energy_edges_keVee", "t_trig_edges_us"), ("keVee", "us")),
+    ],
+)
 def test_data_set_spectrum_on_the_release_binning(name, axes, units, capsys):
     assert main(["predict", "--experiment", name, "--spectrum", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)

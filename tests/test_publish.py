@@ -16,15 +16,32 @@ def _tables():
     xs = np.linspace(0.1, 0.4, 7)
     u = np.linspace(-0.5, 0.5, 3)
     return [
-        profile_table("sin2 theta_W profile", xs, ((xs - 0.255) / 0.047) ** 2, parameter="sin^2 theta_W",
-                      location="Figure 1"),
-        limits_table("mu_nu upper limits", ["CONUS+", "GEMMA"], [5.3e-10, 2.9e-11], quantity="mu_nu", units="mu_B",
-                     location="Figure 2"),
-        grid_table("NSI Delta chi2", u, u, np.arange(9.0).reshape(3, 3), x_name="eps_ee^uV", y_name="eps_ee^dV",
-                   location="Figure 3"),
-        {"name": "sin2 theta_W measurement", "description": "best fit with its asymmetric 1 sigma interval",
-         "independent": [{"name": "Q", "units": "GeV", "values": [0.0156]}],
-         "dependent": [{"name": "sin^2 theta_W", "values": [0.255], "errors": {"minus": [0.047], "plus": [0.048]}}]},
+        profile_table(
+            "sin2 theta_W profile", xs, ((xs - 0.255) / 0.047) ** 2, parameter="sin^2 theta_W", location="Figure 1"
+        ),
+        limits_table(
+            "mu_nu upper limits",
+            ["CONUS+", "GEMMA"],
+            [5.3e-10, 2.9e-11],
+            quantity="mu_nu",
+            units="mu_B",
+            location="Figure 2",
+        ),
+        grid_table(
+            "NSI Delta chi2",
+            u,
+            u,
+            np.arange(9.0).reshape(3, 3),
+            x_name="eps_ee^uV",
+            y_name="eps_ee^dV",
+            location="Figure 3",
+        ),
+        {
+            "name": "sin2 theta_W measurement",
+            "description": "best fit with its asymmetric 1 sigma interval",
+            "independent": [{"name": "Q", "units": "GeV", "values": [0.0156]}],
+            "dependent": [{"name": "sin^2 theta_W", "values": [0.255], "errors": {"minus": [0.047], "plus": [0.048]}}],
+        },
     ]
 
 
@@ -63,8 +80,10 @@ def test_bad_tables_name_the_field(tmp_path):
     with pytest.raises(ValueError, match="tables"):
         write_hepdata(tmp_path, [])
     with pytest.raises(ValueError, match=r"tables\[0\]: missing 'description'"):
-        write_hepdata(tmp_path, [{"name": "x", "independent": [{"name": "a", "values": [1]}],
-                                  "dependent": [{"name": "b", "values": [1]}]}])
+        write_hepdata(
+            tmp_path,
+            [{"name": "x", "independent": [{"name": "a", "values": [1]}], "dependent": [{"name": "b", "values": [1]}]}],
+        )
     bad = _tables()[:1]
     bad[0]["dependent"][0]["values"] = [1.0]
     with pytest.raises(ValueError, match=r"dependent\[0\]: 1 values"):

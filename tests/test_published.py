@@ -35,5 +35,6 @@ def test_console_script_entry_point_runs():
 
 def test_counts_scale_with_exposure_and_flux(conus_plus, nominal):
     import cevnsjax as cj
+
     base = float(cj.total_counts(nominal, conus_plus))
     assert float(cj.total_counts(nominal.replace(flux_norm=2.0), conus_plus)) == pytest.approx(2 * base, rel=1e-12)

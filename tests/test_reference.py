@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from reference_model import reference_total_counts  # noqa: E402
+from reference_model import reference_total_counts
 
-import cevnsjax as cj  # noqa: E402
+import cevnsjax as cj
 
 cj.enable_x64()
 
@@ -45,7 +45,7 @@ def _edited_experiment(edit, directory: Path) -> Path:
     data = json.loads(EXPERIMENT.read_text())
     data = copy.deepcopy(data)
     if edit == "thresholds":
-        for det, thr in zip(data["detectors"], NEW_THRESHOLDS):
+        for det, thr in zip(data["detectors"], NEW_THRESHOLDS, strict=False):
             shift = thr - det["threshold_eVee"]
             det["threshold_eVee"] = thr
             det["trigger_efficiency"]["e50_eVee"] += shift
@@ -84,8 +84,7 @@ def test_total_counts_match_reference(results, name):
     ref, jax_total, _ = results(name)
     assert np.isfinite(jax_total)
     assert jax_total == pytest.approx(ref["total"], rel=RTOL), (
-        f"{name}: cevnsjax {jax_total!r} vs reference {ref['total']!r} "
-        f"(rel diff {jax_total / ref['total'] - 1:.2e})"
+        f"{name}: cevnsjax {jax_total!r} vs reference {ref['total']!r} (rel diff {jax_total / ref['total'] - 1:.2e})"
     )
 
 

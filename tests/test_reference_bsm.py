@@ -20,10 +20,10 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import reference_model as rm  # noqa: E402
-from reference_model import reference_total_counts  # noqa: E402
+import reference_model as rm
+from reference_model import reference_total_counts
 
-import cevnsjax as cj  # noqa: E402
+import cevnsjax as cj
 
 cj.enable_x64()
 
@@ -90,8 +90,7 @@ def test_bsm_counts_match_reference(experiment, reference, name):
     jax_det = np.asarray(cj.detector_counts(p, experiment), dtype=float)
     assert np.isfinite(jax_total)
     assert jax_total == pytest.approx(ref["total"], rel=RTOL), (
-        f"{name}: cevnsjax {jax_total!r} vs reference {ref['total']!r} "
-        f"(rel diff {jax_total / ref['total'] - 1:.2e})"
+        f"{name}: cevnsjax {jax_total!r} vs reference {ref['total']!r} (rel diff {jax_total / ref['total'] - 1:.2e})"
     )
     np.testing.assert_allclose(jax_det, ref["detectors"], rtol=RTOL)
 
@@ -160,9 +159,7 @@ def single_isotope_counts(tmp_path_factory):
         key = (index, tuple(sorted(kw.items())))
         if key not in cache:
             path = _single_isotope_target(directory, index)
-            cache[key] = np.asarray(
-                reference_total_counts(EXPERIMENT, target_json_path=path, **kw)["detectors"]
-            )
+            cache[key] = np.asarray(reference_total_counts(EXPERIMENT, target_json_path=path, **kw)["detectors"])
         return cache[key]
 
     return get

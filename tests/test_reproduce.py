@@ -24,14 +24,33 @@ def cli_json(capsys, *argv):
 
 def test_results_have_the_documented_keys_and_figures(reproduced):
     out, results = reproduced
-    for key in ("sm_prediction", "sin2_theta_w", "mu_nu_limit", "nsi", "nsi_coherent", "exclusions", "posteriors", "conus_sensitivity",
-                "settings", "summary", "steps", "figures"):
+    for key in (
+        "sm_prediction",
+        "sin2_theta_w",
+        "mu_nu_limit",
+        "nsi",
+        "nsi_coherent",
+        "exclusions",
+        "posteriors",
+        "conus_sensitivity",
+        "settings",
+        "summary",
+        "steps",
+        "figures",
+    ):
         assert key in results, key
     assert {"best_fit", "interval"} <= set(results["sin2_theta_w"])
     assert results["settings"]["mode"] == "quick"
     names = {Path(f).name for f in results["figures"]}
-    for stem in ("sin2_theta_w", "sin2_theta_w_running", "mu_nu", "nsi", "run5_mu_nu_spectra",
-                 "exclusion_conus-plus_vector-universal", "exclusion_conus-run5_scalar"):
+    for stem in (
+        "sin2_theta_w",
+        "sin2_theta_w_running",
+        "mu_nu",
+        "nsi",
+        "run5_mu_nu_spectra",
+        "exclusion_conus-plus_vector-universal",
+        "exclusion_conus-run5_scalar",
+    ):
         assert {f"{stem}.png", f"{stem}.pdf"} <= names, stem
     for f in results["figures"]:
         assert (out / f).stat().st_size > 1000
@@ -61,8 +80,19 @@ def test_values_agree_with_the_individual_commands(capsys, reproduced):
     excl = cli_json(capsys, "exclusion", "scalar", "--masses", "1e-3", "1e4", n)
     assert excl["coupling_limits"] == results["exclusions"]["conus-plus/scalar"]["coupling_limits"]
     s = results["settings"]
-    sample = cli_json(capsys, "sample", "mu_nu", "--chains", str(s["chains"]), "--samples", str(s["samples"]),
-                      "--warmup", str(s["warmup"]), "--seed", str(s["seed"]))
+    sample = cli_json(
+        capsys,
+        "sample",
+        "mu_nu",
+        "--chains",
+        str(s["chains"]),
+        "--samples",
+        str(s["samples"]),
+        "--warmup",
+        str(s["warmup"]),
+        "--seed",
+        str(s["seed"]),
+    )
     assert sample["parameters"]["mu_nu"]["median"] == results["posteriors"]["mu_nu"]["parameters"]["mu_nu"]["median"]
 
 

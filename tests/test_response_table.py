@@ -24,8 +24,20 @@ from cevnsjax.rates import (
 from cevnsjax.targets.form_factors import _three_j1_over_x, series_terms
 
 #: varied over their whole allowed box (the table nuisances stay at the table's values)
-VARIED = ("sin2_theta_w", "quench_k", "energy_scale", "flux_norm", "mu_nu", "eps_ee_uV", "eps_ee_dV", "rn_Ge",
-          "g_zp", "m_zp", "q_nu", "r2_nue")
+VARIED = (
+    "sin2_theta_w",
+    "quench_k",
+    "energy_scale",
+    "flux_norm",
+    "mu_nu",
+    "eps_ee_uV",
+    "eps_ee_dV",
+    "rn_Ge",
+    "g_zp",
+    "m_zp",
+    "q_nu",
+    "r2_nue",
+)
 
 
 def _box_points(p, n, seed):

@@ -26,6 +26,7 @@ def test_input_reproduced_at_mz_and_continuous_across_it():
 def _ode_reference(mu_target):
     """Integrate dŝ²/dlnμ = -(2α̂/3π) Σ N Q (T/2 - Q ŝ²) and d(1/α̂)/dlnμ = -(2/3π) Σ N Q²
     numerically with a step in the active set at each threshold."""
+
     def rhs(t, y):
         mu = math.exp(t)
         act = [f for f in FERMIONS if f[1] < mu]
@@ -33,6 +34,7 @@ def _ode_reference(mu_target):
         ds2 = -(2.0 / (3.0 * math.pi)) / a_inv * sum(n * q * (t3 / 2 - q * s2) for _, _, n, q, t3 in act)
         da = -(2.0 / (3.0 * math.pi)) * sum(n * q * q for _, _, n, q, _ in act)
         return [ds2, da]
+
     thresholds = sorted({f[1] for f in FERMIONS if f[1] > mu_target}, reverse=True)
     y, t = [SIN2_MZ, 127.952], math.log(M_Z)
     for stop in [*thresholds, mu_target]:
@@ -52,10 +54,15 @@ def test_above_mz_against_gauge_coupling_integration():
     # independent: integrate 16π² dg/dlnμ = b g³ for g and g' numerically
     e2 = 4 * math.pi / 127.952
     g1, g2 = math.sqrt(e2 / (1 - SIN2_MZ)), math.sqrt(e2 / SIN2_MZ)
-    sol = solve_ivp(lambda t, y: [41 / 6 * y[0] ** 3 / (16 * math.pi ** 2), -19 / 6 * y[1] ** 3 / (16 * math.pi ** 2)],
-                    (math.log(M_Z), math.log(1000.0)), [g1, g2], rtol=1e-11, atol=1e-13)
+    sol = solve_ivp(
+        lambda t, y: [41 / 6 * y[0] ** 3 / (16 * math.pi**2), -19 / 6 * y[1] ** 3 / (16 * math.pi**2)],
+        (math.log(M_Z), math.log(1000.0)),
+        [g1, g2],
+        rtol=1e-11,
+        atol=1e-13,
+    )
     g1, g2 = sol.y[:, -1]
-    assert float(sin2_theta_w_msbar(1000.0)) == pytest.approx(g1 ** 2 / (g1 ** 2 + g2 ** 2), abs=1e-9)
+    assert float(sin2_theta_w_msbar(1000.0)) == pytest.approx(g1**2 / (g1**2 + g2**2), abs=1e-9)
 
 
 def test_shape_of_the_curve():

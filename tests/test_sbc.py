@@ -5,7 +5,6 @@ in one vmapped program; ranks uniform by
 Pearson's χ² over 10 bins (≥ 10 expected per bin, p > 0.01) and by the
 Kolmogorov–Smirnov distance at its 1 % critical value 1.63/√n."""
 
-
 import numpy as np
 import pytest
 
@@ -23,11 +22,14 @@ N_DATASETS = 200
 
 @pytest.mark.parametrize("name, prior", [("sin2_theta_w", None), ("mu_nu", bayes.uniform_prior(0.0, 2e-9))])
 def test_sbc_ranks_are_uniform(analysis, nominal, name, prior):
-    result = bayes.simulation_based_calibration(analysis, nominal, {name: prior}, n_datasets=N_DATASETS, draws=99,
-                                                warmup=100, thin=2, seed=1, target_accept=0.9)
+    result = bayes.simulation_based_calibration(
+        analysis, nominal, {name: prior}, n_datasets=N_DATASETS, draws=99, warmup=100, thin=2, seed=1, target_accept=0.9
+    )
     ranks = result.ranks[name]
-    print(f"\nSBC {name}: chi2 {result.chi2[name]:.1f} (9 dof), p {result.p_value[name]:.3f}, "
-          f"KS {result.ks_distance[name]:.3f}, divergences {result.divergences}, {result.seconds:.1f} s")
+    print(
+        f"\nSBC {name}: chi2 {result.chi2[name]:.1f} (9 dof), p {result.p_value[name]:.3f}, "
+        f"KS {result.ks_distance[name]:.3f}, divergences {result.divergences}, {result.seconds:.1f} s"
+    )
     assert ranks.shape == (N_DATASETS,) and ranks.min() >= 0 and ranks.max() <= 99
     assert result.p_value[name] > 0.01
     assert result.ks_distance[name] < 1.63 / np.sqrt(N_DATASETS)  # KS critical value at 1 %

@@ -40,8 +40,9 @@ def direct(analysis, nominal):
 def chunked(analysis, nominal):
     """Blocks of at most 64 points (8 × 8 tiles, 9 of them), two block slots per call
     (the minimum; ``blocks_per_call=1`` is rounded up to 2): 5 calls."""
-    return infer.grid_scan_nd(analysis, nominal, {"sin2_theta_w": SIN2, "quench_k": QUENCH}, chunk_size=64,
-                              blocks_per_call=1)
+    return infer.grid_scan_nd(
+        analysis, nominal, {"sin2_theta_w": SIN2, "quench_k": QUENCH}, chunk_size=64, blocks_per_call=1
+    )
 
 
 def test_grid_scan_nd_values_orientation_and_best(chunked, direct, analysis, nominal):
@@ -58,8 +59,9 @@ def test_grid_scan_nd_values_orientation_and_best(chunked, direct, analysis, nom
 
 def test_chunked_equals_unchunked_exactly(chunked, analysis, nominal):
     """Same block shape, blocks grouped into 5 calls or into one call: bit for bit."""
-    whole = infer.grid_scan_nd(analysis, nominal, {"sin2_theta_w": SIN2, "quench_k": QUENCH}, chunk_size=64,
-                               blocks_per_call=10_000)
+    whole = infer.grid_scan_nd(
+        analysis, nominal, {"sin2_theta_w": SIN2, "quench_k": QUENCH}, chunk_size=64, blocks_per_call=10_000
+    )
     assert whole.n_calls == 1 and chunked.n_calls == 5
     assert np.array_equal(whole.values, chunked.values)
 
@@ -74,10 +76,8 @@ def test_batching_modes_agree(chunked, analysis, nominal):
 
 def test_memory_budget_sets_the_block_size(analysis, nominal):
     axes = {"sin2_theta_w": SIN2, "quench_k": QUENCH}
-    small = infer.points_scan(analysis, nominal, {"quench_k": np.linspace(0.14, 0.19, 3000)},
-                              max_memory_bytes=2 << 20)
-    large = infer.points_scan(analysis, nominal, {"quench_k": np.linspace(0.14, 0.19, 3000)},
-                              max_memory_bytes=16 << 20)
+    small = infer.points_scan(analysis, nominal, {"quench_k": np.linspace(0.14, 0.19, 3000)}, max_memory_bytes=2 << 20)
+    large = infer.points_scan(analysis, nominal, {"quench_k": np.linspace(0.14, 0.19, 3000)}, max_memory_bytes=16 << 20)
     assert small.bytes_per_point > 100  # measured by XLA's buffer assignment
     assert small.call_memory_bytes <= 2 << 20 and large.call_memory_bytes <= 16 << 20
     assert small.chunk_size < large.chunk_size and small.chunk_size * small.bytes_per_point <= 2 << 20
@@ -89,9 +89,16 @@ def test_memory_budget_sets_the_block_size(analysis, nominal):
 def test_progress_hook_and_streaming(chunked, analysis, nominal):
     seen = []
     chunks = []
-    res = infer.grid_scan_nd(analysis, nominal, {"sin2_theta_w": SIN2, "quench_k": QUENCH}, chunk_size=64,
-                             blocks_per_call=1, progress=lambda done, total: seen.append((done, total)),
-                             keep_values=False, on_chunk=lambda where, values: chunks.append((where, values)))
+    res = infer.grid_scan_nd(
+        analysis,
+        nominal,
+        {"sin2_theta_w": SIN2, "quench_k": QUENCH},
+        chunk_size=64,
+        blocks_per_call=1,
+        progress=lambda done, total: seen.append((done, total)),
+        keep_values=False,
+        on_chunk=lambda where, values: chunks.append((where, values)),
+    )
     assert res.values is None and res.minimum == chunked.minimum and res.best == chunked.best
     assert [d for d, _ in seen] == sorted(d for d, _ in seen) and seen[-1] == (res.n_points, res.n_points)
     rebuilt = np.full(chunked.values.shape, np.nan)
@@ -156,7 +163,8 @@ SHARDED_SCRIPT = textwrap.dedent("""
     ranges = {"sin2_theta_w": (0.2, 0.3), "quench_k": (0.14, 0.2)}
     r1 = infer.random_scan(an, p, ranges, 1000, chunk_size=128)
     r2 = infer.random_scan(an, p, ranges, 1000, chunk_size=128, mesh=mesh)
-    out["random"] = bool(np.array_equal(r1.values, r2.values) and np.array_equal(r1.points["quench_k"], r2.points["quench_k"]))
+    same_points = np.array_equal(r1.points["quench_k"], r2.points["quench_k"])
+    out["random"] = bool(np.array_equal(r1.values, r2.values) and same_points)
     q1 = infer.points_scan(an, p, r1.points, chunk_size=100)
     q2 = infer.points_scan(an, p, r1.points, chunk_size=100, mesh=mesh)
     out["points"] = bool(np.array_equal(q1.values, q2.values))
@@ -168,8 +176,9 @@ def test_sharded_scan_on_two_host_devices_equals_single_device():
     """XLA_FLAGS must be set before jax is imported, hence the subprocess."""
     env = dict(os.environ)
     env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=2").strip()
-    proc = subprocess.run([sys.executable, "-c", SHARDED_SCRIPT], capture_output=True, text=True, env=env,
-                          cwd=ROOT, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", SHARDED_SCRIPT], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     import json
 
@@ -180,7 +189,8 @@ def test_sharded_scan_on_two_host_devices_equals_single_device():
 def test_run_all_collects_reports_and_peak_memory(tmp_path):
     """benchmarks/run_all.py on a stand-in benchmark script (the real ones are timed, not tested)."""
     bench = tmp_path / "bench_dummy.py"
-    bench.write_text(textwrap.dedent("""
+    bench.write_text(
+        textwrap.dedent("""
         import argparse, json
         parser = argparse.ArgumentParser()
         parser.add_argument("--quick", action="store_true")
@@ -189,11 +199,27 @@ def test_run_all_collects_reports_and_peak_memory(tmp_path):
         args = parser.parse_args()
         block = bytearray(50 * 2**20)  # 50 MiB resident
         json.dump({"benchmark": "dummy", "quick": args.quick, "evaluations_per_second": 1.0}, open(args.out, "w"))
-    """))
+    """)
+    )
     out = tmp_path / "report.json"
-    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run_all.py"), "--quick", "--bench-dir", str(tmp_path),
-                           "--results-dir", str(tmp_path / "results"), "--out", str(out), "--no-readme"],
-                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "run_all.py"),
+            "--quick",
+            "--bench-dir",
+            str(tmp_path),
+            "--results-dir",
+            str(tmp_path / "results"),
+            "--out",
+            str(out),
+            "--no-readme",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     import json
 
@@ -237,8 +263,16 @@ def test_scan_over_two_processes_with_jax_distributed():
     with socket.socket() as s:
         s.bind(("localhost", 0))
         port = str(s.getsockname()[1])
-    procs = [subprocess.Popen([sys.executable, "-c", MULTIPROCESS_SCRIPT, str(i), port], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, cwd=ROOT) for i in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", MULTIPROCESS_SCRIPT, str(i), port],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        for i in range(2)
+    ]
     outs = []
     try:
         for proc in procs:

@@ -20,6 +20,7 @@ def _fd(f, design, field, i, h):
     def shifted(sign):
         moved = getattr(design, field).at[i].add(sign * h)
         return float(f(eqx.tree_at(lambda d: getattr(d, field), design, moved)))
+
     return (shifted(+1) - shifted(-1)) / (2 * h)
 
 
@@ -32,8 +33,13 @@ def test_design_gradients_match_finite_differences(setup, target):
         return fn(params, ex, d)
 
     grad = jax.grad(f)(design)
-    for field, h in [("threshold_eVee", 1e-3), ("exposure_kg_day", 1e-3), ("sigma0_eVee", 1e-4),
-                     ("background_flat", 1e-4), ("background_noise", 1e-4)]:
+    for field, h in [
+        ("threshold_eVee", 1e-3),
+        ("exposure_kg_day", 1e-3),
+        ("sigma0_eVee", 1e-4),
+        ("background_flat", 1e-4),
+        ("background_noise", 1e-4),
+    ]:
         for i in range(3):
             g = float(getattr(grad, field)[i])
             assert np.isfinite(g)

@@ -18,7 +18,9 @@ def test_vmapped_batch_of_ten_thousand_equals_loop(conus_plus, nominal):
     # every 10th point of the batch, one call each (the 10⁴ single calls cost ~10 s and show nothing more:
     # each point of a vmap is computed independently, so any batching error shows at any point)
     idx = np.arange(0, n, 10)
-    looped = np.array([float(cj.total_counts(nominal.replace(sin2_theta_w=s2[i], quench_k=k[i]), conus_plus)) for i in idx])
+    looped = np.array(
+        [float(cj.total_counts(nominal.replace(sin2_theta_w=s2[i], quench_k=k[i]), conus_plus)) for i in idx]
+    )
     np.testing.assert_allclose(batched[idx], looped, rtol=1e-12, atol=0)
     assert np.all(np.isfinite(batched)) and np.unique(batched).size == n  # the other points are real, distinct values
 
@@ -53,8 +55,9 @@ def test_expected_counts_shapes_and_positivity(conus_plus, nominal):
 
 def _with_thresholds(thresholds, **numerics):
     from cevnsjax.experiment import build_experiment, read_experiment_spec, validate_experiment_spec
+
     spec = read_experiment_spec("conus-plus")
-    for det, thr in zip(spec["detectors"], thresholds):
+    for det, thr in zip(spec["detectors"], thresholds, strict=False):
         det["trigger_efficiency"]["e50_eVee"] += thr - det["threshold_eVee"]
         det["threshold_eVee"] = thr
         det.pop("bin_edges_eVee")
@@ -69,7 +72,12 @@ def test_quadrature_orders_meet_accuracy_target(thresholds):
     default = _with_thresholds(thresholds)
     fine = _with_thresholds(thresholds, recoil_nodes=1024, response_nodes=32, flux_nodes=128)
     base = cj.nominal_params(default)
-    for p in (base, base.replace(quench_k=0.25, sin2_theta_w=0.3), base.replace(res_scale=0.5), base.replace(res_scale=2.0)):
+    for p in (
+        base,
+        base.replace(quench_k=0.25, sin2_theta_w=0.3),
+        base.replace(res_scale=0.5),
+        base.replace(res_scale=2.0),
+    ):
         a, b = np.asarray(cj.detector_counts(p, default)), np.asarray(cj.detector_counts(p, fine))
         np.testing.assert_allclose(a, b, rtol=5e-5)
 
@@ -78,6 +86,7 @@ def test_float32_evaluation_is_safe(tmp_path):
     """Without x64 the folded constants keep everything in float32 range."""
     import subprocess
     import sys
+
     code = (
         "import cevnsjax as cj, jax.numpy as jnp;"
         "ex=cj.load_experiment('conus-plus'); p=cj.nominal_params(ex);"

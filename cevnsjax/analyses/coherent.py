@@ -120,8 +120,12 @@ class CoherentAnalysis(Analysis):
             return self._chi2_pre(args, None, dict(zip(names, centre + width * y, strict=True)))
 
         sol = optx.minimise(
-            fn, optx.BFGS(rtol=1e-8, atol=1e-10), jnp.zeros_like(centre), args=jax.lax.stop_gradient(pre),
-            max_steps=500, throw=False,
+            fn,
+            optx.BFGS(rtol=1e-8, atol=1e-10),
+            jnp.zeros_like(centre),
+            args=jax.lax.stop_gradient(pre),
+            max_steps=500,
+            throw=False,
         )
         # Derivatives by the implicit-function rule, written as a Newton step whose value is zero:
         # dy/dpre = -H^-1 d(grad_y chi2)/dpre at the minimum (H the Hessian in y, held fixed). The
@@ -381,7 +385,12 @@ _BUILDERS = {"coherent-csi-2017": (_build_csi, 800), "coherent-lar-2020": (_buil
 
 
 def load_coherent(
-    name: str, *, form_factor: str = "helm", couplings: str = "tree", constraints=(), recoil_nodes: int | None = None,
+    name: str,
+    *,
+    form_factor: str = "helm",
+    couplings: str = "tree",
+    constraints=(),
+    recoil_nodes: int | None = None,
     shape_systematics: bool = False,
 ) -> CoherentAnalysis:
     """The COHERENT analysis ``name`` (one of :data:`COHERENT_NAMES`).

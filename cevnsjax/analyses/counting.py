@@ -67,8 +67,13 @@ def profile_alpha_numerically(predicted, measured, sigma_alpha):
     def fn(alpha, args):
         return counting_chi2_at_alpha(alpha, *args)
 
-    sol = optx.minimise(fn, optx.BFGS(rtol=1e-12, atol=1e-14), jnp.zeros_like(jnp.asarray(predicted, dtype=float)),
-                        args=(predicted, measured, sigma_alpha), max_steps=200)
+    sol = optx.minimise(
+        fn,
+        optx.BFGS(rtol=1e-12, atol=1e-14),
+        jnp.zeros_like(jnp.asarray(predicted, dtype=float)),
+        args=(predicted, measured, sigma_alpha),
+        max_steps=200,
+    )
     return sol.value, fn(sol.value, (predicted, measured, sigma_alpha))
 
 
@@ -130,8 +135,9 @@ class CountingAnalysis(Analysis):
         return -0.5 * (self.measured - n) ** 2 / v - 0.5 * jnp.log(2.0 * jnp.pi * v)
 
 
-def counting_analysis(experiment: Experiment, measured: float = SEED_MEASURED,
-                      sigma_alpha: float = SEED_SIGMA_ALPHA, constraints=()) -> CountingAnalysis:
+def counting_analysis(
+    experiment: Experiment, measured: float = SEED_MEASURED, sigma_alpha: float = SEED_SIGMA_ALPHA, constraints=()
+) -> CountingAnalysis:
     """Build a :class:`CountingAnalysis`, validating the inputs.
 
     ``measured``: observed (background-subtracted) count, > 0 since σ_stat = √N.

@@ -127,8 +127,13 @@ def _plane_study(names, x_range, y_range, n: int, params, analyses, fixed: dict)
         "coherent (CsI+LAr)": chi2["coherent-csi-2017"] + chi2["coherent-lar-2020"],
     }
     grids["combined"] = grids["conus-plus"] + grids["coherent (CsI+LAr)"]
-    out = {"parameters": list(names), names[0]: xs.tolist(), names[1]: ys.tolist(), "fixed": fixed,
-           "levels": {"cl68_1dof": LEVEL_68_1DOF, "cl90_1dof": LEVEL_90_1DOF, "cl90_2dof": LEVEL_90_2DOF}}
+    out = {
+        "parameters": list(names),
+        names[0]: xs.tolist(),
+        names[1]: ys.tolist(),
+        "fixed": fixed,
+        "levels": {"cl68_1dof": LEVEL_68_1DOF, "cl90_1dof": LEVEL_90_1DOF, "cl90_2dof": LEVEL_90_2DOF},
+    }
     for key, grid in grids.items():
         out[key] = {**_summary(xs, ys, grid, names), "delta_chi2": (grid - grid.min()).tolist()}
     # how much CONUS+ varies along the second axis at fixed first one (0: blind to it)
@@ -137,15 +142,18 @@ def _plane_study(names, x_range, y_range, n: int, params, analyses, fixed: dict)
     return out
 
 
-def nsi_flavour_study(ee_range=(-1.0, 1.0), mumu_range=(-1.0, 1.0), n: int = 81, params=None, *,
-                      analyses: dict | None = None) -> dict:
+def nsi_flavour_study(
+    ee_range=(-1.0, 1.0), mumu_range=(-1.0, 1.0), n: int = 81, params=None, *, analyses: dict | None = None
+) -> dict:
     """Δχ² over (ε^{uV}_ee, ε^{uV}_μμ) with ε^{dV}_ee = ε^{dV}_μμ = 0 (see the module docstring)."""
-    return _plane_study(("eps_ee_uV", "eps_mumu_uV"), ee_range, mumu_range, n, params, analyses,
-                        {"eps_ee_dV": 0.0, "eps_mumu_dV": 0.0})
+    return _plane_study(
+        ("eps_ee_uV", "eps_mumu_uV"), ee_range, mumu_range, n, params, analyses, {"eps_ee_dV": 0.0, "eps_mumu_dV": 0.0}
+    )
 
 
-def charge_radius_study(nue_range=(-100.0, 100.0), numu_range=(-100.0, 100.0), n: int = 101, params=None, *,
-                        analyses: dict | None = None) -> dict:
+def charge_radius_study(
+    nue_range=(-100.0, 100.0), numu_range=(-100.0, 100.0), n: int = 101, params=None, *, analyses: dict | None = None
+) -> dict:
     """Δχ² over (⟨r²_νe⟩, ⟨r²_νμ⟩) [10⁻³² cm²], tree-level couplings (see the module docstring)."""
     out = _plane_study(("r2_nue", "r2_numu"), nue_range, numu_range, n, params, analyses, {"r2_nutau": 0.0})
     out["compare"] = CHARGE_RADIUS_REFERENCE

@@ -73,7 +73,9 @@ class Nuisance:
         if not (float(self.width) > 0 and math.isfinite(float(self.width))):
             raise ParameterError(f"nuisance {self.name!r}: width must be a positive number, got {self.width}")
         if not self.low < self.high:
-            raise ParameterError(f"nuisance {self.name!r}: lower end {self.low:g} must be below upper end {self.high:g}")
+            raise ParameterError(
+                f"nuisance {self.name!r}: lower end {self.low:g} must be below upper end {self.high:g}"
+            )
 
     def pull(self, x):
         """((x − centre)/width)² [dimensionless]."""
@@ -188,10 +190,10 @@ class Analysis(eqx.Module):
         x0 = jnp.stack([self.nominal_nuisances()[n] for n in names])
 
         def fn(x, args):
-            return self.chi2_at(params, dict(zip(names, x)))
+            return self.chi2_at(params, dict(zip(names, x, strict=False)))
 
         sol = optx.minimise(fn, optx.BFGS(rtol=1e-10, atol=1e-12), x0, max_steps=500, throw=False)
-        return dict(zip(names, sol.value))
+        return dict(zip(names, sol.value, strict=False))
 
     def profile_chi2(self, params: Params):
         """χ² with the latent nuisances minimised."""
@@ -224,7 +226,7 @@ class Analysis(eqx.Module):
 
     def draw_nuisances(self, key) -> dict:
         keys = jax.random.split(key, max(1, len(self.nuisances)))
-        return {n.name: n.prior().sample(k) for n, k in zip(self.nuisances, keys)}
+        return {n.name: n.prior().sample(k) for n, k in zip(self.nuisances, keys, strict=False)}
 
     def asimov(self, params: Params) -> Analysis:
         """The analysis with its data replaced by the expectation at the constraint centres."""
@@ -238,7 +240,7 @@ class Analysis(eqx.Module):
 
 
 def _split(nu: dict, prefix: str) -> dict:
-    return {k[len(prefix):]: v for k, v in nu.items() if k.startswith(prefix)}
+    return {k[len(prefix) :]: v for k, v in nu.items() if k.startswith(prefix)}
 
 
 class CombinedAnalysis(Analysis):
@@ -252,7 +254,9 @@ class CombinedAnalysis(Analysis):
 
     @property
     def nuisances(self):
-        return tuple(n.renamed(f"{name}/{n.name}") for name, a in zip(self.names, self.parts) for n in a.nuisances)
+        return tuple(
+            n.renamed(f"{name}/{n.name}") for name, a in zip(self.names, self.parts, strict=False) for n in a.nuisances
+        )
 
     @property
     def constraints(self):
@@ -267,30 +271,34 @@ class CombinedAnalysis(Analysis):
         return tuple(a.data for a in self.parts)
 
     def with_data(self, data):
-        return eqx.tree_at(lambda c: c.parts, self, tuple(a.with_data(d) for a, d in zip(self.parts, data)))
+        return eqx.tree_at(
+            lambda c: c.parts, self, tuple(a.with_data(d) for a, d in zip(self.parts, data, strict=False))
+        )
 
     def expected(self, params, nu):
-        return tuple(a.expected(params, _split(nu, f"{n}/")) for n, a in zip(self.names, self.parts))
+        return tuple(a.expected(params, _split(nu, f"{n}/")) for n, a in zip(self.names, self.parts, strict=False))
 
     def data_chi2(self, params, nu):
-        return sum(a.data_chi2(params, _split(nu, f"{n}/")) for n, a in zip(self.names, self.parts))
+        return sum(a.data_chi2(params, _split(nu, f"{n}/")) for n, a in zip(self.names, self.parts, strict=False))
 
     def log_normaliser(self):
         return sum((a.log_normaliser() for a in self.parts), jnp.zeros(()))
 
     def draw(self, key, mean):
         keys = jax.random.split(key, len(self.parts))
-        return tuple(a.draw(k, m) for a, k, m in zip(self.parts, keys, mean))
+        return tuple(a.draw(k, m) for a, k, m in zip(self.parts, keys, mean, strict=False))
 
     def profile_chi2(self, params):
         return sum(a.profile_chi2(params) for a in self.parts)  # nuisances are separate: minimise each
 
     def log_marginal_likelihood(self, params):
-        return sum(a.log_marginal_likelihood(params) if a.nuisances else a.log_likelihood(params, {}) for a in self.parts)
+        return sum(
+            a.log_marginal_likelihood(params) if a.nuisances else a.log_likelihood(params, {}) for a in self.parts
+        )
 
     def bayes_log_likelihood(self, params, *, prefix: str = "", analytic: bool = True):
         total, chi2 = jnp.zeros(()), jnp.zeros(())
-        for name, a in zip(self.names, self.parts):
+        for name, a in zip(self.names, self.parts, strict=False):
             ll, c = a.bayes_log_likelihood(params, prefix=f"{prefix}{name}/", analytic=analytic)
             total, chi2 = total + ll, chi2 + c
         return total, chi2
@@ -309,7 +317,9 @@ def combine(**analyses) -> CombinedAnalysis:
             raise TypeError(f"combine: {name}={type(a).__name__} is not an Analysis")
         for c in a.constraints:
             if c[0] in seen:
-                raise ParameterError(f"combine: {c[0]!r} is constrained by both {seen[c[0]]!r} and {name!r}; "
-                                     "keep the constraint in one of them")
+                raise ParameterError(
+                    f"combine: {c[0]!r} is constrained by both {seen[c[0]]!r} and {name!r}; "
+                    "keep the constraint in one of them"
+                )
             seen[c[0]] = name
     return CombinedAnalysis(tuple(analyses), tuple(analyses.values()))

@@ -86,8 +86,9 @@ class OnOffAnalysis(Analysis):
     def data_chi2(self, params: Params, nu: dict | None = None):
         on, off = self.expected(params)
         mask = self.experiment.bin_mask
-        return (poisson_deviance(self.on_counts * mask, jnp.where(mask > 0, on, 1.0))
-                + poisson_deviance(self.off_counts * mask, jnp.where(mask > 0, off, 1.0)))
+        return poisson_deviance(self.on_counts * mask, jnp.where(mask > 0, on, 1.0)) + poisson_deviance(
+            self.off_counts * mask, jnp.where(mask > 0, off, 1.0)
+        )
 
     def profile_chi2(self, params: Params):
         return self.data_chi2(params) + gaussian_penalty(params, self.constraints)
@@ -96,15 +97,19 @@ class OnOffAnalysis(Analysis):
         on, off = mean
         k_on, k_off = jax.random.split(key)
         mask = self.experiment.bin_mask
-        return (jax.random.poisson(k_on, on).astype(on.dtype) * mask,
-                jax.random.poisson(k_off, off).astype(off.dtype) * mask)
+        return (
+            jax.random.poisson(k_on, on).astype(on.dtype) * mask,
+            jax.random.poisson(k_off, off).astype(off.dtype) * mask,
+        )
 
 
 def _background_templates(spec: dict, experiment: Experiment) -> tuple[np.ndarray, np.ndarray]:
     bkg = spec.get("background")
     if bkg is None:
-        raise ExperimentError(f"experiment {spec['name']!r}: a spectral analysis needs a 'background' block "
-                              "(flat_per_kg_day_keV, noise_per_kg_day_keV, noise_decay_eVee)")
+        raise ExperimentError(
+            f"experiment {spec['name']!r}: a spectral analysis needs a 'background' block "
+            "(flat_per_kg_day_keV, noise_per_kg_day_keV, noise_decay_eVee)"
+        )
     lo = np.asarray(experiment.bin_lo) / units.keV
     hi = np.asarray(experiment.bin_hi) / units.keV
     thr = np.asarray(experiment.threshold)[:, None] / units.keV
@@ -114,8 +119,13 @@ def _background_templates(spec: dict, experiment: Experiment) -> tuple[np.ndarra
     return flat, noise
 
 
-def onoff_analysis(experiment: str | Path = "conus-run5", spectra: dict | None = None, *, constraints=(),
-                   experiment_kwargs: dict | None = None) -> OnOffAnalysis:
+def onoff_analysis(
+    experiment: str | Path = "conus-run5",
+    spectra: dict | None = None,
+    *,
+    constraints=(),
+    experiment_kwargs: dict | None = None,
+) -> OnOffAnalysis:
     """Build the ON/OFF analysis of an experiment with OFF exposures and a
     background block. ``spectra``: a dict from :func:`read_spectra`, or None
     for empty data (fill with :func:`asimov_spectra` / :meth:`OnOffAnalysis.with_data`).
@@ -132,8 +142,15 @@ def onoff_analysis(experiment: str | Path = "conus-run5", spectra: dict | None =
     on = np.zeros(shape) if spectra is None else spectra["on"]
     off = np.zeros(shape) if spectra is None else spectra["off"]
     dtype = ex.recoil.dtype
-    return OnOffAnalysis(ex, jnp.asarray(on, dtype), jnp.asarray(off, dtype), jnp.asarray(exposure_off, dtype),
-                         jnp.asarray(flat, dtype), jnp.asarray(noise, dtype), check_constraints(constraints))
+    return OnOffAnalysis(
+        ex,
+        jnp.asarray(on, dtype),
+        jnp.asarray(off, dtype),
+        jnp.asarray(exposure_off, dtype),
+        jnp.asarray(flat, dtype),
+        jnp.asarray(noise, dtype),
+        check_constraints(constraints),
+    )
 
 
 def asimov_spectra(analysis: OnOffAnalysis, params: Params) -> OnOffAnalysis:
@@ -153,18 +170,29 @@ def toy_spectra(key, analysis: OnOffAnalysis, params: Params, n_toys: int):
 
 # --- spectra as data ---------------------------------------------------------------
 
+
 def write_spectra(path, analysis: OnOffAnalysis, *, kind: str, generated_with: dict | None = None) -> Path:
     """Write an analysis' data as a spectra file (schema version 1)."""
     ex = analysis.experiment
     dets = []
     for d, name in enumerate(ex.detector_names):
         n = int(np.asarray(ex.bin_mask[d]).sum())
-        edges = np.concatenate([np.asarray(ex.bin_lo[d, :n]), np.asarray(ex.bin_hi[d, n - 1:n])]) / units.eV
-        dets.append({"name": name, "bin_edges_eVee": [round(float(e), 6) for e in edges],
-                     "on_counts": [float(c) for c in np.asarray(analysis.on_counts[d, :n])],
-                     "off_counts": [float(c) for c in np.asarray(analysis.off_counts[d, :n])]})
-    doc = {"schema_version": SPECTRA_SCHEMA_VERSION, "experiment": ex.name, "kind": kind,
-           "generated_with": generated_with or {}, "detectors": dets}
+        edges = np.concatenate([np.asarray(ex.bin_lo[d, :n]), np.asarray(ex.bin_hi[d, n - 1 : n])]) / units.eV
+        dets.append(
+            {
+                "name": name,
+                "bin_edges_eVee": [round(float(e), 6) for e in edges],
+                "on_counts": [float(c) for c in np.asarray(analysis.on_counts[d, :n])],
+                "off_counts": [float(c) for c in np.asarray(analysis.off_counts[d, :n])],
+            }
+        )
+    doc = {
+        "schema_version": SPECTRA_SCHEMA_VERSION,
+        "experiment": ex.name,
+        "kind": kind,
+        "generated_with": generated_with or {},
+        "detectors": dets,
+    }
     path = Path(path)
     tmp = path.with_suffix(path.suffix + ".tmp")  # write then rename: never a half-written file
     tmp.write_text(json.dumps(doc, indent=1) + "\n")
@@ -183,7 +211,9 @@ def read_spectra(path, experiment: Experiment) -> dict:
     if not isinstance(doc, dict) or doc.get("schema_version") != SPECTRA_SCHEMA_VERSION:
         raise ExperimentError(f"spectra file {str(path)!r}: field schema_version must be {SPECTRA_SCHEMA_VERSION}")
     if doc.get("experiment") != experiment.name:
-        raise ExperimentError(f"spectra file {str(path)!r}: field experiment is {doc.get('experiment')!r}, expected {experiment.name!r}")
+        raise ExperimentError(
+            f"spectra file {str(path)!r}: field experiment is {doc.get('experiment')!r}, expected {experiment.name!r}"
+        )
     dets = {d.get("name"): d for d in doc.get("detectors", []) if isinstance(d, dict)}
     shape = np.asarray(experiment.bin_lo).shape
     on, off = np.zeros(shape), np.zeros(shape)
@@ -192,15 +222,23 @@ def read_spectra(path, experiment: Experiment) -> dict:
             raise ExperimentError(f"spectra file {str(path)!r}: field detectors: detector {name!r} missing")
         d = dets[name]
         n = int(np.asarray(experiment.bin_mask[i]).sum())
-        edges = np.concatenate([np.asarray(experiment.bin_lo[i, :n]), np.asarray(experiment.bin_hi[i, n - 1:n])]) / units.eV
+        edges = (
+            np.concatenate([np.asarray(experiment.bin_lo[i, :n]), np.asarray(experiment.bin_hi[i, n - 1 : n])])
+            / units.eV
+        )
         if len(d.get("bin_edges_eVee", [])) != n + 1 or not np.allclose(d["bin_edges_eVee"], edges):
-            raise ExperimentError(f"spectra file {str(path)!r}: field detectors[{name}].bin_edges_eVee must equal the experiment's bin edges")
+            raise ExperimentError(
+                f"spectra file {str(path)!r}: field detectors[{name}].bin_edges_eVee must equal the experiment's bin "
+                "edges"
+            )
         for key, target in (("on_counts", on), ("off_counts", off)):
             try:
                 values = np.asarray(d.get(key, []), dtype=float)
             except (TypeError, ValueError):
                 values = np.asarray([np.nan])
             if values.shape != (n,) or not np.all(np.isfinite(values)) or np.any(values < 0):
-                raise ExperimentError(f"spectra file {str(path)!r}: field detectors[{name}].{key} must be {n} non-negative numbers")
+                raise ExperimentError(
+                    f"spectra file {str(path)!r}: field detectors[{name}].{key} must be {n} non-negative numbers"
+                )
             target[i, :n] = values
     return {"on": on, "off": off, "kind": doc.get("kind", "measured")}

@@ -54,14 +54,26 @@ class LoadedAnalysis:
         a = self.analysis
         if hasattr(a, "describe"):
             d = a.describe()
-            return {"experiment": self.name, "analysis": d.get("analysis", "binned Poisson"), "result": "observed",
-                    "data": d.get("data", "public data release")}
+            return {
+                "experiment": self.name,
+                "analysis": d.get("analysis", "binned Poisson"),
+                "result": "observed",
+                "data": d.get("data", "public data release"),
+            }
         if hasattr(a, "measured"):
-            return {"experiment": self.name, "analysis": "counting", "result": "observed",
-                    "measured": float(a.measured), "sigma_alpha": float(a.sigma_alpha)}
-        return {"experiment": self.name, "analysis": "on-off spectral",
-                "result": "expected" if self.expected else "observed",
-                "data": "asimov at the nominal parameters (expected sensitivity)" if self.expected else self.spectra}
+            return {
+                "experiment": self.name,
+                "analysis": "counting",
+                "result": "observed",
+                "measured": float(a.measured),
+                "sigma_alpha": float(a.sigma_alpha),
+            }
+        return {
+            "experiment": self.name,
+            "analysis": "on-off spectral",
+            "result": "expected" if self.expected else "observed",
+            "data": "asimov at the nominal parameters (expected sensitivity)" if self.expected else self.spectra,
+        }
 
 
 #: Sanity bounds of the counting analysis' inputs: a count above 1e8 events or
@@ -75,16 +87,27 @@ def _check_counting_inputs(measured, sigma_alpha) -> None:
     import math
 
     if measured is not None and not (math.isfinite(measured) and 0 < measured <= MEASURED_MAX):
-        raise ValueError(f"--measured: measured count must be a positive number up to {MEASURED_MAX:g} events, got "
-                         f"{measured:g}; e.g. --measured 395")
+        raise ValueError(
+            f"--measured: measured count must be a positive number up to {MEASURED_MAX:g} events, got "
+            f"{measured:g}; e.g. --measured 395"
+        )
     if sigma_alpha is not None and not (math.isfinite(sigma_alpha) and 0 < sigma_alpha <= SIGMA_ALPHA_MAX):
-        raise ValueError(f"--sigma-alpha: {sigma_alpha:g} is outside (0, {SIGMA_ALPHA_MAX:g}]; give the relative "
-                         "normalisation uncertainty, e.g. --sigma-alpha 0.29")
+        raise ValueError(
+            f"--sigma-alpha: {sigma_alpha:g} is outside (0, {SIGMA_ALPHA_MAX:g}]; give the relative "
+            "normalisation uncertainty, e.g. --sigma-alpha 0.29"
+        )
 
 
-def load_analysis(name: str, *, physics: dict | None = None, spectra: str | None = None, measured: float | None = None,
-                  sigma_alpha: float | None = None, flux_normalisation: str | None = None,
-                  overrides: dict | None = None) -> LoadedAnalysis:
+def load_analysis(
+    name: str,
+    *,
+    physics: dict | None = None,
+    spectra: str | None = None,
+    measured: float | None = None,
+    sigma_alpha: float | None = None,
+    flux_normalisation: str | None = None,
+    overrides: dict | None = None,
+) -> LoadedAnalysis:
     """The analysis of one experiment (name or path); see the module docstring.
 
     ``measured``/``sigma_alpha`` belong to the counting analysis, ``spectra``
@@ -95,17 +118,22 @@ def load_analysis(name: str, *, physics: dict | None = None, spectra: str | None
     _check_counting_inputs(measured, sigma_alpha)
     if name in coherent_names():
         if measured is not None or sigma_alpha is not None or spectra is not None:
-            raise ValueError(f"--measured/--sigma-alpha/--spectra do not apply to {name!r}: it is fitted to its "
-                             "public data release")
+            raise ValueError(
+                f"--measured/--sigma-alpha/--spectra do not apply to {name!r}: it is fitted to its public data release"
+            )
         if flux_normalisation is not None:
-            raise ValueError(f"--flux-normalisation does not apply to {name!r} (a stopped-pion source, normalised per "
-                             "proton on target)")
+            raise ValueError(
+                f"--flux-normalisation does not apply to {name!r} (a stopped-pion source, normalised per "
+                "proton on target)"
+            )
         from .coherent import load_coherent
 
         kwargs = {k: v for k, v in (physics or {}).items() if k in ("form_factor", "couplings")}
         unknown = set(physics or {}) - {"form_factor", "couplings", "vector_mediator"}
         if unknown:
-            raise ValueError(f"{name}: physics option(s) {', '.join(sorted(unknown))} are not available for this data set")
+            raise ValueError(
+                f"{name}: physics option(s) {', '.join(sorted(unknown))} are not available for this data set"
+            )
         if (physics or {}).get("vector_mediator", "universal") != "universal":
             raise ValueError(f"{name}: only the universal vector mediator is available for this data set")
         return LoadedAnalysis(name, load_coherent(name, **kwargs), {})
@@ -130,24 +158,35 @@ def _load_file_analysis(name, physics, spectra, measured, sigma_alpha, flux_norm
         kwargs["flux_normalisation"] = flux_normalisation
     if spectral:
         if measured is not None or sigma_alpha is not None:
-            raise ValueError(f"--measured/--sigma-alpha belong to the counting analysis; experiment {spec['name']!r} "
-                             "is analysed with its ON/OFF spectra (use --spectra FILE)")
+            raise ValueError(
+                f"--measured/--sigma-alpha belong to the counting analysis; experiment {spec['name']!r} "
+                "is analysed with its ON/OFF spectra (use --spectra FILE)"
+            )
         analysis = onoff_analysis(name, experiment_kwargs=kwargs or None)
         nominal = analysis.experiment.nominal()
         analysis = tabulate_in(analysis, make_params(nominal, **overrides))
         if spectra:
             data = read_spectra(spectra, analysis.experiment)
-            return LoadedAnalysis(spec["name"], analysis.with_data(data["on"], data["off"]), nominal, analysis.experiment,
-                                  spectra=str(spectra))
+            return LoadedAnalysis(
+                spec["name"],
+                analysis.with_data(data["on"], data["off"]),
+                nominal,
+                analysis.experiment,
+                spectra=str(spectra),
+            )
         analysis = asimov_spectra(analysis, make_params(nominal, **overrides))
         return LoadedAnalysis(spec["name"], analysis, nominal, analysis.experiment, expected=True)
     if spectra:
-        raise ValueError(f"--spectra: experiment {spec['name']!r} has no spectral (ON/OFF) model; it uses the counting "
-                         "analysis")
+        raise ValueError(
+            f"--spectra: experiment {spec['name']!r} has no spectral (ON/OFF) model; it uses the counting analysis"
+        )
     experiment = load_experiment(name, **kwargs)
     experiment = tabulate_response(experiment, make_params(experiment.nominal(), **overrides))
-    analysis = counting_analysis(experiment, SEED_MEASURED if measured is None else measured,
-                                 SEED_SIGMA_ALPHA if sigma_alpha is None else sigma_alpha)
+    analysis = counting_analysis(
+        experiment,
+        SEED_MEASURED if measured is None else measured,
+        SEED_SIGMA_ALPHA if sigma_alpha is None else sigma_alpha,
+    )
     return LoadedAnalysis(experiment.name, analysis, experiment.nominal(), experiment)
 
 
@@ -170,8 +209,10 @@ def load_analyses(names, *, overrides: dict | None = None, **kwargs) -> tuple[An
     for part in parts:
         for key, value in part.nominal.items():
             if key in nominal and nominal[key] != value and key not in (overrides or {}):
-                raise ValueError(f"experiments disagree on the nominal value of {key!r} ({nominal[key]:g} vs {value:g}); "
-                                 f"set it with --param {key}=VALUE")
+                raise ValueError(
+                    f"experiments disagree on the nominal value of {key!r} ({nominal[key]:g} vs {value:g}); "
+                    f"set it with --param {key}=VALUE"
+                )
             nominal[key] = value
     params = make_params(nominal, **dict(overrides or {}))
     if len(parts) == 1:

@@ -38,21 +38,21 @@ from .response import (
     response_schema,
     windowed_integral,
 )
-from .table import ResponseTable
 from .spec import BIN_UNITS, Bins, DetectorError, Nuisances, make_bins, nominal_nuisances
+from .table import ResponseTable
 
 __all__ = [
     "BIN_UNITS",
+    "EFFICIENCY_MODELS",
+    "QUENCHING_MODELS",
+    "RESOLUTION_MODELS",
+    "RESPONSE_MODELS",
     "Bins",
     "DetectorError",
-    "EFFICIENCY_MODELS",
     "GaussianResponse",
     "IdealResponse",
     "Nuisances",
     "PhotoelectronResponse",
-    "QUENCHING_MODELS",
-    "RESOLUTION_MODELS",
-    "RESPONSE_MODELS",
     "ResponseTable",
     "bin_response",
     "build_efficiency",

@@ -121,22 +121,40 @@ _SOURCE = {"type": "string"}
 
 
 def _simple(name: str, required: list[str], props: dict) -> dict:
-    return {"type": "object", "required": ["type", *required], "additionalProperties": False,
-            "properties": {"type": {"const": name}, "source": _SOURCE, **props}}
+    return {
+        "type": "object",
+        "required": ["type", *required],
+        "additionalProperties": False,
+        "properties": {"type": {"const": name}, "source": _SOURCE, **props},
+    }
 
 
 _SCHEMAS = {
     "none": _simple("none", [], {}),
     "step": _simple("step", [], {"threshold": number(0.0, _BIG)}),
-    "erf": _simple("erf", ["e50", "width"], {"e50": number(-_BIG, _BIG), "width": number(0.0, _BIG, exclusive_min=True)}),
-    "logistic": _simple("logistic", ["center", "width"], {
-        "center": number(-_BIG, _BIG), "width": number(0.0, _BIG, exclusive_min=True),
-        "amplitude": number(0.0, 10.0, exclusive_min=True), "offset": number(-10.0, 1.0)}),
+    "erf": _simple(
+        "erf", ["e50", "width"], {"e50": number(-_BIG, _BIG), "width": number(0.0, _BIG, exclusive_min=True)}
+    ),
+    "logistic": _simple(
+        "logistic",
+        ["center", "width"],
+        {
+            "center": number(-_BIG, _BIG),
+            "width": number(0.0, _BIG, exclusive_min=True),
+            "amplitude": number(0.0, 10.0, exclusive_min=True),
+            "offset": number(-10.0, 1.0),
+        },
+    ),
     "tabulated": table_schema("tabulated", "energy", "efficiency", number(0.0, 1.0), {"source": _SOURCE}),
 }
 
-EFFICIENCY_MODELS = {"none": NoEfficiency, "step": StepEfficiency, "erf": ErfEfficiency,
-                     "logistic": LogisticEfficiency, "tabulated": TabulatedEfficiency}
+EFFICIENCY_MODELS = {
+    "none": NoEfficiency,
+    "step": StepEfficiency,
+    "erf": ErfEfficiency,
+    "logistic": LogisticEfficiency,
+    "tabulated": TabulatedEfficiency,
+}
 
 
 def efficiency_schema() -> dict:
@@ -170,9 +188,12 @@ def build_efficiency(block: dict, bins: Bins, base_dir=None, origin: str = "effi
     if kind == "logistic":
         amplitude, offset = float(block.get("amplitude", 1.0)), float(block.get("offset", 0.0))
         if amplitude + offset > 1.0 or amplitude + offset <= 0.0:
-            raise DetectorError(f"{origin}.amplitude: the plateau amplitude + offset = {amplitude + offset:g} must lie in (0, 1]")
-        return LogisticEfficiency(a(block["center"]), a(block["width"]), jnp.asarray(amplitude), jnp.asarray(offset),
-                                  has_cut=offset < 0.0)
+            raise DetectorError(
+                f"{origin}.amplitude: the plateau amplitude + offset = {amplitude + offset:g} must lie in (0, 1]"
+            )
+        return LogisticEfficiency(
+            a(block["center"]), a(block["width"]), jnp.asarray(amplitude), jnp.asarray(offset), has_cut=offset < 0.0
+        )
     x, eff = read_table(block, "energy", "efficiency", base_dir, origin)
     if np.any(eff < 0.0) or np.any(eff > 1.0):
         raise DetectorError(f"{origin}.efficiency: values must lie in [0, 1]")
@@ -180,4 +201,6 @@ def build_efficiency(block: dict, bins: Bins, base_dir=None, origin: str = "effi
         raise DetectorError(f"{origin}.efficiency: the table is zero everywhere; give a curve that reaches its plateau")
     x = x * s
     slopes = monotone_slopes(x, eff)
-    return TabulatedEfficiency(jnp.asarray(x), jnp.asarray(eff), jnp.asarray(slopes), jnp.asarray(_half_point(x, eff, slopes)))
+    return TabulatedEfficiency(
+        jnp.asarray(x), jnp.asarray(eff), jnp.asarray(slopes), jnp.asarray(_half_point(x, eff, slopes))
+    )

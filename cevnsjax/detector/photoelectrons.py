@@ -91,10 +91,13 @@ class PhotoelectronResponse(eqx.Module):
             points.append(nodes.ravel())
         # one call of the incomplete gamma function for all points (one compiled kernel)
         cdf = gamma_cdf(jnp.concatenate(points), mean, self.shape_per_pe)
-        out = self.efficiency(self.hi, nuis) * cdf[..., n_bins:2 * n_bins] - self.efficiency(lo, nuis) * cdf[..., :n_bins]
+        out = (
+            self.efficiency(self.hi, nuis) * cdf[..., n_bins : 2 * n_bins]
+            - self.efficiency(lo, nuis) * cdf[..., :n_bins]
+        )
         if quadrature:
             _, slope = jax.jvp(lambda x: self.efficiency(x, nuis), (nodes,), (jnp.ones_like(nodes),))
-            at_nodes = cdf[..., 2 * n_bins:].reshape(cdf.shape[:-1] + nodes.shape)
+            at_nodes = cdf[..., 2 * n_bins :].reshape(cdf.shape[:-1] + nodes.shape)
             out = out - jnp.sum(weights * slope * at_nodes, axis=-1)
         return out
 
@@ -114,7 +117,9 @@ class PhotoelectronResponse(eqx.Module):
             tail = lambda m: stats.gamma.sf(first, 1.0 + c * m, scale=m / (1.0 + c * m))  # noqa: E731
         from scipy.optimize import brentq  # set-up only: keeps scipy out of the import
 
-        log_mean = brentq(lambda u: math.log(max(tail(math.exp(u)), 1e-300)) - math.log(_TAIL), math.log(1e-12), math.log(first))
+        log_mean = brentq(
+            lambda u: math.log(max(tail(math.exp(u)), 1e-300)) - math.log(_TAIL), math.log(1e-12), math.log(first)
+        )
         per_mev = float(self.light_yield) * float(extreme.light_yield_scale) * float(extreme.energy_scale)
         return math.exp(log_mean) / per_mev
 
@@ -128,25 +133,38 @@ class PhotoelectronResponse(eqx.Module):
         if smearing == "poisson":
             if np.any(np.abs(edges - np.round(edges)) > 1e-9) or edges[-1] > _MAX_PE:
                 raise DetectorError(f"{origin} bins.edges: Poisson smearing needs integer PE edges up to {_MAX_PE}")
-            n = np.arange(int(round(edges[-1])))
+            n = np.arange(round(edges[-1]))
             assign = jnp.asarray(((n[:, None] >= edges[None, :-1]) & (n[:, None] < edges[None, 1:])).astype(np.float64))
         elif "shape_per_PE" not in block:
             raise DetectorError(f"{origin}.shape_per_PE: required for gamma smearing (COHERENT CsI 2021: 0.716)")
-        return cls(jnp.asarray(block["light_yield_PE_per_keVee"] / units.keV), jnp.asarray(float(block.get("shape_per_PE", 0.0))),
-                   jnp.asarray(edges[:-1]), jnp.asarray(edges[1:]), eff, assign,
-                   smearing=smearing, order=int(block.get("nodes", 16)))
+        return cls(
+            jnp.asarray(block["light_yield_PE_per_keVee"] / units.keV),
+            jnp.asarray(float(block.get("shape_per_PE", 0.0))),
+            jnp.asarray(edges[:-1]),
+            jnp.asarray(edges[1:]),
+            eff,
+            assign,
+            smearing=smearing,
+            order=int(block.get("nodes", 16)),
+        )
 
 
 def photoelectron_schema() -> dict:
     """JSON Schema of a photoelectron response block."""
-    return {"type": "object", "required": ["type", "light_yield_PE_per_keVee", "smearing"], "additionalProperties": False,
-            "properties": {"type": {"const": "photoelectron"},
-                           "light_yield_PE_per_keVee": number(0.0, 1e4, exclusive_min=True),
-                           "smearing": {"enum": ["poisson", "gamma"]},
-                           "shape_per_PE": number(0.0, 100.0),
-                           "efficiency": efficiency_schema(),
-                           "nodes": {"type": "integer", "minimum": 4, "maximum": 512},
-                           "source": {"type": "string"}}}
+    return {
+        "type": "object",
+        "required": ["type", "light_yield_PE_per_keVee", "smearing"],
+        "additionalProperties": False,
+        "properties": {
+            "type": {"const": "photoelectron"},
+            "light_yield_PE_per_keVee": number(0.0, 1e4, exclusive_min=True),
+            "smearing": {"enum": ["poisson", "gamma"]},
+            "shape_per_PE": number(0.0, 100.0),
+            "efficiency": efficiency_schema(),
+            "nodes": {"type": "integer", "minimum": 4, "maximum": 512},
+            "source": {"type": "string"},
+        },
+    }
 
 
 def _check_own_fields(block: dict, origin: str) -> None:

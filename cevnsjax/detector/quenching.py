@@ -78,8 +78,12 @@ class LindhardQuenching(eqx.Module):
 
     @staticmethod
     def schema() -> dict:
-        return {"type": "object", "required": ["type"], "additionalProperties": False,
-                "properties": {"type": {"const": "lindhard"}, "k": number(0.0, 1.0, exclusive_min=True), "source": _SOURCE}}
+        return {
+            "type": "object",
+            "required": ["type"],
+            "additionalProperties": False,
+            "properties": {"type": {"const": "lindhard"}, "k": number(0.0, 1.0, exclusive_min=True), "source": _SOURCE},
+        }
 
     @classmethod
     def from_block(cls, block: dict, base_dir, origin: str):
@@ -111,8 +115,9 @@ class TabulatedQuenching(eqx.Module):
 
     @staticmethod
     def schema() -> dict:
-        return table_schema("tabulated", "recoil_keVnr", "quenching_factor", number(0.0, 1.0, exclusive_min=True),
-                            {"source": _SOURCE})
+        return table_schema(
+            "tabulated", "recoil_keVnr", "quenching_factor", number(0.0, 1.0, exclusive_min=True), {"source": _SOURCE}
+        )
 
     @classmethod
     def from_block(cls, block: dict, base_dir, origin: str):
@@ -120,8 +125,12 @@ class TabulatedQuenching(eqx.Module):
         if np.any(y <= 0.0) or np.any(y > 1.0):
             raise DetectorError(f"{origin}.quenching_factor: values must lie in (0, 1]")
         t = t_kev * units.keV
-        return cls(jnp.asarray(t), jnp.asarray(y), jnp.asarray(monotone_slopes(t, y)),
-                   valid_range_MeV=(float(t[0]), float(t[-1])))
+        return cls(
+            jnp.asarray(t),
+            jnp.asarray(y),
+            jnp.asarray(monotone_slopes(t, y)),
+            valid_range_MeV=(float(t[0]), float(t[-1])),
+        )
 
 
 class PolynomialQuenching(eqx.Module):
@@ -150,11 +159,17 @@ class PolynomialQuenching(eqx.Module):
 
     @staticmethod
     def schema() -> dict:
-        return {"type": "object", "required": ["type", "coefficients_keV"], "additionalProperties": False,
-                "properties": {"type": {"const": "polynomial"},
-                               "coefficients_keV": array_of(number(-1e6, 1e6), min_items=1),
-                               "valid_range_keVnr": {"type": "array", "minItems": 2, "maxItems": 2, "items": number(0.0, 1e7)},
-                               "source": _SOURCE}}
+        return {
+            "type": "object",
+            "required": ["type", "coefficients_keV"],
+            "additionalProperties": False,
+            "properties": {
+                "type": {"const": "polynomial"},
+                "coefficients_keV": array_of(number(-1e6, 1e6), min_items=1),
+                "valid_range_keVnr": {"type": "array", "minItems": 2, "maxItems": 2, "items": number(0.0, 1e7)},
+                "source": _SOURCE,
+            },
+        }
 
     @classmethod
     def from_block(cls, block: dict, base_dir, origin: str):
@@ -180,8 +195,12 @@ class NoQuenching(eqx.Module):
 
     @staticmethod
     def schema() -> dict:
-        return {"type": "object", "required": ["type"], "additionalProperties": False,
-                "properties": {"type": {"const": "none"}, "source": _SOURCE}}
+        return {
+            "type": "object",
+            "required": ["type"],
+            "additionalProperties": False,
+            "properties": {"type": {"const": "none"}, "source": _SOURCE},
+        }
 
     @classmethod
     def from_block(cls, block: dict, base_dir, origin: str):

@@ -55,10 +55,20 @@ class TabulatedResolution(eqx.Module):
 Resolution = FanoResolution | TabulatedResolution
 
 _SCHEMAS = {
-    "fano": {"type": "object", "required": ["type", "sigma0"], "additionalProperties": False,
-             "properties": {"type": {"const": "fano"}, "sigma0": number(0.0, 1e7, exclusive_min=True),
-                            "pair_energy_eV": number(0.0, 1e3), "source": _SOURCE}},
-    "tabulated": table_schema("tabulated", "energy", "sigma", number(0.0, 1e7, exclusive_min=True), {"source": _SOURCE}),
+    "fano": {
+        "type": "object",
+        "required": ["type", "sigma0"],
+        "additionalProperties": False,
+        "properties": {
+            "type": {"const": "fano"},
+            "sigma0": number(0.0, 1e7, exclusive_min=True),
+            "pair_energy_eV": number(0.0, 1e3),
+            "source": _SOURCE,
+        },
+    },
+    "tabulated": table_schema(
+        "tabulated", "energy", "sigma", number(0.0, 1e7, exclusive_min=True), {"source": _SOURCE}
+    ),
 }
 
 RESOLUTION_MODELS = {"fano": FanoResolution, "tabulated": TabulatedResolution}
@@ -74,7 +84,9 @@ def build_resolution(block: dict, bins: Bins, base_dir=None, origin: str = "reso
     kind = member_type(block, RESOLUTION_MODELS, origin)
     check_block(block, _SCHEMAS[kind], origin)
     if kind == "fano":
-        return FanoResolution(jnp.asarray(block["sigma0"] * bins.scale), jnp.asarray(block.get("pair_energy_eV", 0.0) * units.eV))
+        return FanoResolution(
+            jnp.asarray(block["sigma0"] * bins.scale), jnp.asarray(block.get("pair_energy_eV", 0.0) * units.eV)
+        )
     x, sigma = read_table(block, "energy", "sigma", base_dir, origin)
     if np.any(sigma <= 0.0):
         raise DetectorError(f"{origin}.sigma: values must be > 0")

@@ -123,31 +123,51 @@ class GaussianResponse(eqx.Module):
         return brentq(reach, 0.0, target, xtol=1e-15, rtol=1e-12) / float(extreme.energy_scale)
 
 
-_NUMERICS = {"nodes": {"type": "integer", "minimum": 4, "maximum": 512},
-             "window_sigma": {"type": "number", "minimum": 4, "maximum": 12}}
+_NUMERICS = {
+    "nodes": {"type": "integer", "minimum": 4, "maximum": 512},
+    "window_sigma": {"type": "number", "minimum": 4, "maximum": 12},
+}
 
 
 def _ideal_schema() -> dict:
-    return {"type": "object", "required": ["type"], "additionalProperties": False,
-            "properties": {"type": {"const": "ideal"}, "source": {"type": "string"}}}
+    return {
+        "type": "object",
+        "required": ["type"],
+        "additionalProperties": False,
+        "properties": {"type": {"const": "ideal"}, "source": {"type": "string"}},
+    }
 
 
 def _gaussian_schema() -> dict:
-    return {"type": "object", "required": ["type", "efficiency", "resolution"], "additionalProperties": False,
-            "properties": {"type": {"const": "gaussian"}, "efficiency": efficiency_schema(),
-                           "resolution": resolution_schema(), "source": {"type": "string"}, **_NUMERICS}}
+    return {
+        "type": "object",
+        "required": ["type", "efficiency", "resolution"],
+        "additionalProperties": False,
+        "properties": {
+            "type": {"const": "gaussian"},
+            "efficiency": efficiency_schema(),
+            "resolution": resolution_schema(),
+            "source": {"type": "string"},
+            **_NUMERICS,
+        },
+    }
 
 
 def _check_shallow(block: dict, schema: dict, origin: str) -> None:
     """Schema check of a block's own fields; sub-blocks are checked by their builders."""
-    shallow = dict(schema, properties={k: ({} if k in ("efficiency", "resolution") else v) for k, v in schema["properties"].items()})
+    shallow = dict(
+        schema,
+        properties={k: ({} if k in ("efficiency", "resolution") else v) for k, v in schema["properties"].items()},
+    )
     check_block(block, shallow, origin)
 
 
 def _energy_bins(bins: Bins, kind: str, origin: str) -> None:
     if bins.observable == "PE":
-        raise DetectorError(f"{origin}.type: the {kind!r} response needs energy bins (eVee, keVee, keVnr), got PE; "
-                            "use the 'photoelectron' response for PE bins")
+        raise DetectorError(
+            f"{origin}.type: the {kind!r} response needs energy bins (eVee, keVee, keVnr), got PE; "
+            "use the 'photoelectron' response for PE bins"
+        )
 
 
 def _build_ideal(block, bins: Bins, base_dir, origin):
@@ -163,8 +183,14 @@ def _build_gaussian(block, bins: Bins, base_dir, origin):
     eff = build_efficiency(block["efficiency"], bins, base_dir, f"{origin}.efficiency")
     res = build_resolution(block["resolution"], bins, base_dir, f"{origin}.resolution")
     e = bins.internal
-    return GaussianResponse(jnp.asarray(e[:-1]), jnp.asarray(e[1:]), eff, res,
-                            order=int(block.get("nodes", 32)), window=float(block.get("window_sigma", 7.0)))
+    return GaussianResponse(
+        jnp.asarray(e[:-1]),
+        jnp.asarray(e[1:]),
+        eff,
+        res,
+        order=int(block.get("nodes", 32)),
+        window=float(block.get("window_sigma", 7.0)),
+    )
 
 
 def _build_photoelectron(block, bins: Bins, base_dir, origin):

@@ -56,7 +56,9 @@ def nominal_nuisances(**overrides) -> Nuisances:
     """:class:`Nuisances` at the nominal values, with ``overrides``, as jax scalars."""
     unknown = sorted(set(overrides) - set(Nuisances._fields))
     if unknown:
-        raise DetectorError(f"nuisances: unknown field(s) {', '.join(unknown)}; allowed: {', '.join(Nuisances._fields)}")
+        raise DetectorError(
+            f"nuisances: unknown field(s) {', '.join(unknown)}; allowed: {', '.join(Nuisances._fields)}"
+        )
     values = Nuisances()._replace(**overrides)
     return Nuisances(*(jnp.asarray(v, dtype=float) for v in values))
 
@@ -131,7 +133,9 @@ def check_block(block, schema: dict, origin: str) -> dict:
     if not isinstance(block, dict):
         raise DetectorError(f"{origin}: must be an object with a 'type' field")
     _reject_non_finite(block, origin)
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(block), key=lambda e: len(list(e.absolute_path)))
+    errors = sorted(
+        jsonschema.Draft202012Validator(schema).iter_errors(block), key=lambda e: len(list(e.absolute_path))
+    )
     if errors:
         err = errors[0]
         path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path)
@@ -188,7 +192,9 @@ def read_table(block: dict, xkey: str, ykey: str, base_dir, origin: str) -> tupl
                 data = json.loads(text)
                 x, y = data[xkey], data[ykey]
             except (json.JSONDecodeError, KeyError, TypeError):
-                raise DetectorError(f"{origin}.file: {str(path)!r} must be a JSON object with '{xkey}' and '{ykey}'") from None
+                raise DetectorError(
+                    f"{origin}.file: {str(path)!r} must be a JSON object with '{xkey}' and '{ykey}'"
+                ) from None
         else:
             try:
                 rows = np.loadtxt(path, comments="#", delimiter="," if "," in text else None, ndmin=2)
@@ -214,6 +220,11 @@ def read_table(block: dict, xkey: str, ykey: str, base_dir, origin: str) -> tupl
 
 def table_schema(name: str, xkey: str, ykey: str, y_item: dict, extra: dict | None = None) -> dict:
     """Schema of a tabulated block of type ``name``: inline columns or a file."""
-    props = {"type": {"const": name}, xkey: array_of(number(0.0, 1e7)), ykey: array_of(y_item), "file": {"type": "string", "minLength": 1}}
+    props = {
+        "type": {"const": name},
+        xkey: array_of(number(0.0, 1e7)),
+        ykey: array_of(y_item),
+        "file": {"type": "string", "minLength": 1},
+    }
     props.update(extra or {})
     return {"type": "object", "required": ["type"], "additionalProperties": False, "properties": props}

@@ -31,7 +31,9 @@ class ResponseTable(eqx.Module):
         if response.sharp_edges():
             raise DetectorError("response table: the response jumps at sharp_edges(); tabulate only smooth responses")
         if not (0.0 <= mu_min < mu_max) or n_points < 2:
-            raise DetectorError(f"response table: need 0 <= mu_min < mu_max and n_points >= 2, got {mu_min}, {mu_max}, {n_points}")
+            raise DetectorError(
+                f"response table: need 0 <= mu_min < mu_max and n_points >= 2, got {mu_min}, {mu_max}, {n_points}"
+            )
         grid = jnp.asarray(np.linspace(mu_min, mu_max, int(n_points)))
         values, slopes = jax.jvp(lambda m: response.bin_probability(m, nuis), (grid,), (jnp.ones_like(grid),))
         return cls(grid, values, slopes)
@@ -45,8 +47,12 @@ class ResponseTable(eqx.Module):
         h = (x[i + 1] - x[i])[..., None]
         t = ((mu - x[i]) / (x[i + 1] - x[i]))[..., None]
         t2, t3 = t * t, t * t * t
-        return ((2 * t3 - 3 * t2 + 1) * self.values[i] + (t3 - 2 * t2 + t) * h * self.slopes[i]
-                + (-2 * t3 + 3 * t2) * self.values[i + 1] + (t3 - t2) * h * self.slopes[i + 1])
+        return (
+            (2 * t3 - 3 * t2 + 1) * self.values[i]
+            + (t3 - 2 * t2 + t) * h * self.slopes[i]
+            + (-2 * t3 + 3 * t2) * self.values[i + 1]
+            + (t3 - t2) * h * self.slopes[i + 1]
+        )
 
 
 class StackedResponseTable(eqx.Module):

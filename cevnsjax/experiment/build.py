@@ -150,8 +150,11 @@ def _recoil_range(target: Target, spec: dict, e_max: float) -> tuple[float, floa
     floors = []
     for det in spec["detectors"]:
         thr = det["threshold_eVee"] * units.eV
-        sig = float(resolution_sigma(thr, _RES_SCALE_MAX * det["resolution"]["sigma0_eVee"] * units.eV,
-                                     PARAMETERS["fano"].upper, pair))
+        sig = float(
+            resolution_sigma(
+                thr, _RES_SCALE_MAX * det["resolution"]["sigma0_eVee"] * units.eV, PARAMETERS["fano"].upper, pair
+            )
+        )
         floors.append(thr - window * sig)
     e_floor = max(min(floors), 1.0 * units.eV)
     t_lo = t_hi
@@ -181,7 +184,7 @@ def recoil_grid(t_lo: float, t_hi: float, order: int, breaks=()) -> tuple[np.nda
     lengths = np.diff(logs)
     counts = np.maximum(8, np.round(order * lengths / lengths.sum())).astype(int)
     xs, ws = [], []
-    for a, b, n in zip(edges[:-1], edges[1:], counts):
+    for a, b, n in zip(edges[:-1], edges[1:], counts, strict=False):
         x, w = log_nodes(a, b, int(n))
         xs.append(np.asarray(x))
         ws.append(np.asarray(w))
@@ -199,17 +202,25 @@ def _electron_grid(target: Target, spec: dict) -> tuple[np.ndarray, np.ndarray]:
     pair = (target.pair_energy_eV or 0.0) * units.eV
 
     def sigma_max(e, det):
-        return float(resolution_sigma(e, _RES_SCALE_MAX * det["resolution"]["sigma0_eVee"] * units.eV,
-                                      PARAMETERS["fano"].upper, pair))
+        return float(
+            resolution_sigma(
+                e, _RES_SCALE_MAX * det["resolution"]["sigma0_eVee"] * units.eV, PARAMETERS["fano"].upper, pair
+            )
+        )
 
     dets = spec["detectors"]
-    lo = max(1.0 * units.eV, min(d["threshold_eVee"] * units.eV - window * sigma_max(d["threshold_eVee"] * units.eV, d) for d in dets))
+    lo = max(
+        1.0 * units.eV,
+        min(d["threshold_eVee"] * units.eV - window * sigma_max(d["threshold_eVee"] * units.eV, d) for d in dets),
+    )
     hi = max(d["roi_max_eVee"] * units.eV + window * sigma_max(d["roi_max_eVee"] * units.eV, d) for d in dets)
     step = numerics["electron_panel_eV"] * units.eV
     n_panels = math.ceil((hi - lo) / step)
     if n_panels > 20000:
-        raise ExperimentError(f"the electron-channel grid would need {n_panels} panels of {numerics['electron_panel_eV']:g} eV "
-                              f"up to {hi / units.eV:g} eVee; lower roi_max_eVee or raise numerics.electron_panel_eV")
+        raise ExperimentError(
+            f"the electron-channel grid would need {n_panels} panels of {numerics['electron_panel_eV']:g} eV "
+            f"up to {hi / units.eV:g} eVee; lower roi_max_eVee or raise numerics.electron_panel_eV"
+        )
     edges = set(np.arange(lo, hi, step).tolist()) | {hi} | {b for b, _ in target.shells if lo < b < hi}
     edges = np.array(sorted(edges))
     edges = edges[np.concatenate([[True], np.diff(edges) > 1e-3 * units.eV])]
@@ -219,14 +230,22 @@ def _electron_grid(target: Target, spec: dict) -> tuple[np.ndarray, np.ndarray]:
 
 def _source(spec: dict, flux_normalisation: str | None, base_dir: Path | None, origin: str) -> Source:
     block = dict(spec["source"])
-    if flux_normalisation is not None and block.get("type") != "reactor" and flux_normalisation == block.get("normalisation"):
+    if (
+        flux_normalisation is not None
+        and block.get("type") != "reactor"
+        and flux_normalisation == block.get("normalisation")
+    ):
         flux_normalisation = None  # the source's own choice, nothing to override
     if flux_normalisation is not None:
         if flux_normalisation not in ("total_flux", "thermal_power"):
-            raise ExperimentError(f"flux_normalisation: unknown {flux_normalisation!r}; allowed: 'total_flux', 'thermal_power'")
+            raise ExperimentError(
+                f"flux_normalisation: unknown {flux_normalisation!r}; allowed: 'total_flux', 'thermal_power'"
+            )
         if block.get("type") != "reactor":
-            raise ExperimentError(f"flux_normalisation: applies to reactor sources only; {spec['name']!r} has a "
-                                  f"{block.get('type')!r} source")
+            raise ExperimentError(
+                f"flux_normalisation: applies to reactor sources only; {spec['name']!r} has a "
+                f"{block.get('type')!r} source"
+            )
         if flux_normalisation == "total_flux" and "total_flux_cm2_s" not in block:
             raise ExperimentError("field source.total_flux_cm2_s: required for flux_normalisation='total_flux'")
         if flux_normalisation == "thermal_power" and "thermal_power_GW" not in block:
@@ -246,7 +265,9 @@ def build_experiment(spec: dict, *, flux_normalisation: str | None = None, base_
     # caller enabled it); the precompute itself always ran in float64
     dtype = jnp.zeros(()).dtype
     family = fields_np.pop("family")
-    family = jax.tree_util.tree_map(lambda x: jnp.asarray(x, dtype=dtype) if jnp.issubdtype(jnp.result_type(x), jnp.floating) else x, family)
+    family = jax.tree_util.tree_map(
+        lambda x: jnp.asarray(x, dtype=dtype) if jnp.issubdtype(jnp.result_type(x), jnp.floating) else x, family
+    )
     return Experiment(**{k: jnp.asarray(v, dtype=dtype) for k, v in fields_np.items()}, family=family, **static)
 
 
@@ -270,8 +291,10 @@ def _build(spec: dict, flux_normalisation: str | None, base_dir: Path | None) ->
         except (DetectorSpecError, DetectorError) as exc:
             raise ExperimentError(f"{origin}: {exc}") from None
         if "electron" in physics["channels"]:
-            raise ExperimentError(f"{origin}: field physics.channels: the electron channel needs schema-1 detectors "
-                                  "(threshold_eVee, trigger_efficiency, resolution)")
+            raise ExperimentError(
+                f"{origin}: field physics.channels: the electron channel needs schema-1 detectors "
+                "(threshold_eVee, trigger_efficiency, resolution)"
+            )
         recoil, recoil_w = recoil_grid(family["t_lo"], t_hi, numerics["recoil_nodes"], line_ends + family["breaks"])
         all_edges = family["edges"]
     else:
@@ -282,9 +305,19 @@ def _build(spec: dict, flux_normalisation: str | None, base_dir: Path | None) ->
 
     # flux moments per flavour and isotope, normalised by one flux unit so that
     # the stored numbers are O(1) (float32-safe); the unit goes into the prefactor
-    raw = np.stack([np.stack([source.flux_moments(f, np.asarray(min_neutrino_energy(recoil, iso.nuclear_mass)),
-                                                  nodes=numerics["flux_nodes"]) for _, iso, _ in isotopes])
-                    for f in source.flavours])
+    raw = np.stack(
+        [
+            np.stack(
+                [
+                    source.flux_moments(
+                        f, np.asarray(min_neutrino_energy(recoil, iso.nuclear_mass)), nodes=numerics["flux_nodes"]
+                    )
+                    for _, iso, _ in isotopes
+                ]
+            )
+            for f in source.flavours
+        ]
+    )
     flux_unit = float(np.max(raw[..., 0])) or 1.0
     moments = raw / flux_unit
 
@@ -309,20 +342,36 @@ def _build(spec: dict, flux_normalisation: str | None, base_dir: Path | None) ->
         lo[i, k:] = hi[i, k:] = edges[-1]  # empty padding bins
 
     if target.pair_energy_eV is None and not family["detectors"]:
-        raise ExperimentError(f"field target: target {target.name!r} has no material.pair_energy_eV, which the Gaussian "
-                              "resolution's Fano term needs; add it to the target file")
+        raise ExperimentError(
+            f"field target: target {target.name!r} has no material.pair_energy_eV, which the Gaussian "
+            "resolution's Fano term needs; add it to the target file"
+        )
 
     if "electron" in physics["channels"]:
         if not target.shells:
-            raise ExperimentError(f"field physics.channels: the electron channel needs electron_shells_keV for every element of target {target.name!r}")
+            raise ExperimentError(
+                "field physics.channels: the electron channel needs electron_shells_keV for every element of target "
+                f"{target.name!r}"
+            )
         if source.flavours != ("nu_e_bar",):
             raise ExperimentError("field physics.channels: the electron channel is modelled for ν̄e sources only")
         e_rec, e_w = _electron_grid(target, spec)
-        e_mom = source.flux_moments("nu_e_bar", np.asarray(min_neutrino_energy(e_rec, units.M_ELECTRON)),
-                                    nodes=numerics["flux_nodes"]) / flux_unit
+        e_mom = (
+            source.flux_moments(
+                "nu_e_bar", np.asarray(min_neutrino_energy(e_rec, units.M_ELECTRON)), nodes=numerics["flux_nodes"]
+            )
+            / flux_unit
+        )
         e_num = np.asarray(stepping_electron_number(e_rec, target.shells))
-        e_pref = (target.formula_units_per_kg * units.SECONDS_PER_DAY * flux_unit * units.G_FERMI**2 * units.M_ELECTRON
-                  / (2.0 * math.pi) * units.HBARC_MEV_CM**2)
+        e_pref = (
+            target.formula_units_per_kg
+            * units.SECONDS_PER_DAY
+            * flux_unit
+            * units.G_FERMI**2
+            * units.M_ELECTRON
+            / (2.0 * math.pi)
+            * units.HBARC_MEV_CM**2
+        )
     else:
         e_rec = e_w = e_num = np.zeros(0)
         e_mom = np.zeros((0, 3))
@@ -334,22 +383,34 @@ def _build(spec: dict, flux_normalisation: str | None, base_dir: Path | None) ->
     fano = target.fano if target.fano is not None else PARAMETERS["fano"].default
     nominal = {"fano": fano, **spec.get("nominal_parameters", {})}
     fields_np = dict(
-        recoil=arr(recoil), recoil_weights=arr(recoil_w),
+        recoil=arr(recoil),
+        recoil_weights=arr(recoil_w),
         isotope_prefactor=arr(pref),
         isotope_Z=arr([iso.Z for _, iso, _ in isotopes]),
         isotope_N=arr([iso.N for _, iso, _ in isotopes]),
         isotope_mass=arr([iso.nuclear_mass for _, iso, _ in isotopes]),
-        proton_form_factor=arr(ffp), neutron_rms_default=arr(rms), flux_moments=arr(moments),
+        proton_form_factor=arr(ffp),
+        neutron_rms_default=arr(rms),
+        flux_moments=arr(moments),
         element_of_isotope=arr(membership),
         lindhard_epsilon=arr([11.5 * el.Z ** (-7.0 / 3.0) * recoil / units.keV for el in elements]),
-        electron_recoil=arr(e_rec), electron_weights=arr(e_w), electron_moments=arr(e_mom),
-        electron_number=arr(e_num), electron_prefactor=arr(e_pref),
+        electron_recoil=arr(e_rec),
+        electron_weights=arr(e_w),
+        electron_moments=arr(e_mom),
+        electron_number=arr(e_num),
+        electron_prefactor=arr(e_pref),
         exposure=arr([d["exposure_kg_day"] for d in dets]),
         threshold=arr([e[0] for e in all_edges]),
-        bin_lo=arr(lo), bin_hi=arr(hi), bin_mask=arr(mask),
+        bin_lo=arr(lo),
+        bin_hi=arr(hi),
+        bin_mask=arr(mask),
         # schema-1 efficiency and resolution (0 for detectors with a response block)
-        eff_e50=arr([d["trigger_efficiency"]["e50_eVee"] * units.eV if "trigger_efficiency" in d else 0.0 for d in dets]),
-        eff_width=arr([d["trigger_efficiency"]["width_eVee"] * units.eV if "trigger_efficiency" in d else 0.0 for d in dets]),
+        eff_e50=arr(
+            [d["trigger_efficiency"]["e50_eVee"] * units.eV if "trigger_efficiency" in d else 0.0 for d in dets]
+        ),
+        eff_width=arr(
+            [d["trigger_efficiency"]["width_eVee"] * units.eV if "trigger_efficiency" in d else 0.0 for d in dets]
+        ),
         sigma0=arr([d["resolution"]["sigma0_eVee"] * units.eV if "resolution" in d else 0.0 for d in dets]),
         pair_energy=arr((target.pair_energy_eV or 0.0) * units.eV),
         family=family["detectors"],
@@ -372,8 +433,13 @@ def _build(spec: dict, flux_normalisation: str | None, base_dir: Path | None) ->
     return fields_np, static
 
 
-def load_experiment(name_or_path: str | Path = "conus-plus", *, flux_normalisation: str | None = None,
-                    numerics: dict | None = None, physics: dict | None = None) -> Experiment:
+def load_experiment(
+    name_or_path: str | Path = "conus-plus",
+    *,
+    flux_normalisation: str | None = None,
+    numerics: dict | None = None,
+    physics: dict | None = None,
+) -> Experiment:
     """Read, validate and build an experiment.
 
     ``flux_normalisation`` overrides the file's choice ('total_flux' or

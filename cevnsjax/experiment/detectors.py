@@ -31,6 +31,7 @@ energy (converted to PE with the nominal light yield for PE bins).
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import equinox as eqx
@@ -59,9 +60,13 @@ _LEGACY_KEYS = ("trigger_efficiency", "resolution")
 #: resolution, largest energy and light-yield scales): they fix the lower end
 #: of the recoil grid so that every allowed parameter value is covered.
 EXTREME = Nuisances(
-    quench_k=PARAMETERS["quench_k"].upper, quench_scale=PARAMETERS["quench_scale"].upper,
-    eff_shift=0.0, eff_width_scale=PARAMETERS["eff_width_scale"].upper, res_scale=PARAMETERS["res_scale"].upper,
-    fano=PARAMETERS["fano"].upper, energy_scale=PARAMETERS["energy_scale"].upper,
+    quench_k=PARAMETERS["quench_k"].upper,
+    quench_scale=PARAMETERS["quench_scale"].upper,
+    eff_shift=0.0,
+    eff_width_scale=PARAMETERS["eff_width_scale"].upper,
+    res_scale=PARAMETERS["res_scale"].upper,
+    fano=PARAMETERS["fano"].upper,
+    energy_scale=PARAMETERS["energy_scale"].upper,
     light_yield_scale=PARAMETERS["light_yield_scale"].upper,
 )
 
@@ -88,8 +93,10 @@ def declared_bins(det: dict, where: str) -> dict:
     roi = _one_of(det, ROI_FIELDS, where, "upper end (roi_max_*)")
     if "bins" in det:
         if thr or roi or "bin_edges_eVee" in det:
-            raise DetectorSpecError(f"{where}.bins: give either bins or a threshold with roi_max, not both "
-                                    f"(the first bin edge is the threshold)")
+            raise DetectorSpecError(
+                f"{where}.bins: give either bins or a threshold with roi_max, not both "
+                f"(the first bin edge is the threshold)"
+            )
         try:
             bins = make_bins(det["bins"], f"{where}.bins")
         except DetectorError as exc:
@@ -98,8 +105,10 @@ def declared_bins(det: dict, where: str) -> dict:
             raise DetectorSpecError(f"{where}.bins.edges: the first edge (the threshold) must be > 0")
         return {"unit": bins.unit, "edges": [float(e) for e in bins.edges]}
     if thr is None:
-        raise DetectorSpecError(f"{where}: give the bins, as bins: {{unit, edges}} or as threshold_<unit> with "
-                                f"roi_max_<unit> (units: {', '.join(UNITS)})")
+        raise DetectorSpecError(
+            f"{where}: give the bins, as bins: {{unit, edges}} or as threshold_<unit> with "
+            f"roi_max_<unit> (units: {', '.join(UNITS)})"
+        )
     unit = thr.removeprefix("threshold_")
     if roi is None or roi != f"roi_max_{unit}":
         raise DetectorSpecError(f"{where}.roi_max_{unit}: required with {thr} (same unit)")
@@ -110,9 +119,11 @@ def declared_bins(det: dict, where: str) -> dict:
         raise DetectorSpecError(f"{where}.{roi}: {hi:g} must be above {thr} = {lo:g}")
     edges = det.get("bin_edges_eVee") if unit == "eVee" else None
     if "bin_edges_eVee" in det and unit != "eVee":
-        raise DetectorSpecError(f"{where}.bin_edges_eVee: goes with threshold_eVee; use bins: {{unit, edges}} for {unit}")
+        raise DetectorSpecError(
+            f"{where}.bin_edges_eVee: goes with threshold_eVee; use bins: {{unit, edges}} for {unit}"
+        )
     edges = list(edges) if edges is not None else [lo, hi]
-    if any(b <= a for a, b in zip(edges[:-1], edges[1:])):
+    if any(b <= a for a, b in itertools.pairwise(edges)):
         raise DetectorSpecError(f"{where}.bin_edges_eVee: edges must be strictly increasing")
     if not (math.isclose(edges[0], lo) and math.isclose(edges[-1], hi)):
         raise DetectorSpecError(f"{where}.bin_edges_eVee: edges must run from {thr} to {roi}")
@@ -125,25 +136,34 @@ def response_block(det: dict, where: str, pair_energy_eV: float | None, numerics
     if "response" in det:
         for key in _LEGACY_KEYS:
             if key in det:
-                raise DetectorSpecError(f"{where}.{key}: with a response block, give the efficiency and resolution inside it")
+                raise DetectorSpecError(
+                    f"{where}.{key}: with a response block, give the efficiency and resolution inside it"
+                )
         resp = det["response"]
         return {"type": "ideal"} if resp == "ideal" else resp
     missing = [k for k in _LEGACY_KEYS if k not in det]
     if missing:
-        raise DetectorSpecError(f"{where}.{missing[0]}: required without a response block "
-                                f"(or give response: 'ideal' or a gaussian/photoelectron block)")
+        raise DetectorSpecError(
+            f"{where}.{missing[0]}: required without a response block "
+            f"(or give response: 'ideal' or a gaussian/photoelectron block)"
+        )
     eff, res = det["trigger_efficiency"], det["resolution"]
     unit = declared_bins(det, where)["unit"]
     if BIN_UNITS[unit][1] != "ee":
-        raise DetectorSpecError(f"{where}.trigger_efficiency: works on eVee or keVee bins, not {unit}; "
-                                f"give a response block instead")
+        raise DetectorSpecError(
+            f"{where}.trigger_efficiency: works on eVee or keVee bins, not {unit}; give a response block instead"
+        )
     scale = units.eV / BIN_UNITS[unit][0]  # eVee -> bin unit
     resolution = {"type": "fano", "sigma0": res["sigma0_eVee"] * scale}
     if pair_energy_eV is not None:
         resolution["pair_energy_eV"] = pair_energy_eV
-    return {"type": "gaussian", "efficiency": {"type": "erf", "e50": eff["e50_eVee"] * scale, "width": eff["width_eVee"] * scale},
-            "resolution": resolution, "nodes": int(numerics["response_nodes"]),
-            "window_sigma": float(numerics["response_window_sigma"])}
+    return {
+        "type": "gaussian",
+        "efficiency": {"type": "erf", "e50": eff["e50_eVee"] * scale, "width": eff["width_eVee"] * scale},
+        "resolution": resolution,
+        "nodes": int(numerics["response_nodes"]),
+        "window_sigma": float(numerics["response_window_sigma"]),
+    }
 
 
 def validate_family_detector(det: dict, where: str, version: int, numerics: dict, base_dir=None) -> None:
@@ -163,11 +183,15 @@ def validate_family_detector(det: dict, where: str, version: int, numerics: dict
         raise DetectorSpecError(str(exc)) from None
     kind = BIN_UNITS[bins["unit"]][1]
     if kind == "ee" and quench.observable == "nr":
-        raise DetectorSpecError(f"{where}: bins in {bins['unit']} need a quenching model, but quenching is 'none' "
-                                f"(the detector measures nuclear-recoil energy); give keVnr bins or a quenching block")
+        raise DetectorSpecError(
+            f"{where}: bins in {bins['unit']} need a quenching model, but quenching is 'none' "
+            f"(the detector measures nuclear-recoil energy); give keVnr bins or a quenching block"
+        )
     if kind == "PE" and quench.observable == "nr":
-        raise DetectorSpecError(f"{where}.quenching: a photoelectron response needs electron-equivalent energies; "
-                                f"choose a quenching model other than 'none'")
+        raise DetectorSpecError(
+            f"{where}.quenching: a photoelectron response needs electron-equivalent energies; "
+            f"choose a quenching model other than 'none'"
+        )
 
 
 class FamilyDetector(eqx.Module):
@@ -186,10 +210,16 @@ class FamilyDetector(eqx.Module):
 
     def nuisances(self, params) -> Nuisances:
         """The physics parameters as the detector family's nuisances."""
-        return Nuisances(quench_k=params.quench_k, quench_scale=params.quench_scale,
-                         eff_shift=params.eff_shift_eVee * self.eff_shift_per_eV,
-                         eff_width_scale=params.eff_width_scale, res_scale=params.res_scale, fano=params.fano,
-                         energy_scale=params.energy_scale, light_yield_scale=params.light_yield_scale)
+        return Nuisances(
+            quench_k=params.quench_k,
+            quench_scale=params.quench_scale,
+            eff_shift=params.eff_shift_eVee * self.eff_shift_per_eV,
+            eff_width_scale=params.eff_width_scale,
+            res_scale=params.res_scale,
+            fano=params.fano,
+            energy_scale=params.energy_scale,
+            light_yield_scale=params.light_yield_scale,
+        )
 
     def observed(self, recoil, nuis: Nuisances):
         """True observable energy [MeV ee or nr] of each element at each recoil, (n_el, n_T)."""
@@ -199,12 +229,22 @@ class FamilyDetector(eqx.Module):
         """P(bin | recoil of element e): (n_el, n_T, n_bins)."""
         nuis = self.nuisances(params)
         mu = self.observed(recoil, nuis)
-        return self.response.bin_probability(mu.reshape(-1), nuis).reshape(mu.shape + (self.n_bins,))
+        return self.response.bin_probability(mu.reshape(-1), nuis).reshape((*mu.shape, self.n_bins))
 
 
 def _nominal_nuisances(nominal: dict) -> Nuisances:
-    defaults = {name: nominal.get(name, PARAMETERS[name].default) for name in
-                ("quench_k", "quench_scale", "eff_width_scale", "res_scale", "fano", "energy_scale", "light_yield_scale")}
+    defaults = {
+        name: nominal.get(name, PARAMETERS[name].default)
+        for name in (
+            "quench_k",
+            "quench_scale",
+            "eff_width_scale",
+            "res_scale",
+            "fano",
+            "energy_scale",
+            "light_yield_scale",
+        )
+    }
     return Nuisances(eff_shift=0.0, **defaults)
 
 
@@ -223,8 +263,9 @@ def invert_quenching(quenching, Z: int, energy: float, nuis: Nuisances, t_max: f
     return math.exp(hi)
 
 
-def compile_detector(det: dict, where: str, elements, pair_energy_eV, nominal: dict, numerics: dict,
-                     base_dir=None) -> tuple[FamilyDetector, np.ndarray, str]:
+def compile_detector(
+    det: dict, where: str, elements, pair_energy_eV, nominal: dict, numerics: dict, base_dir=None
+) -> tuple[FamilyDetector, np.ndarray, str]:
     """Build a :class:`FamilyDetector` (float64); returns it with its bin edges
     in the internal unit of its observable and that unit's name."""
     bins = declared_bins(det, where)
@@ -235,13 +276,20 @@ def compile_detector(det: dict, where: str, elements, pair_energy_eV, nominal: d
     if kind == "nr" and quench.observable == "ee":  # keVnr edges -> keVee at nominal quenching
         z_dependent = type(quench).__name__ == "LindhardQuenching"
         if z_dependent and len(set(zs)) > 1:
-            raise DetectorSpecError(f"{where}: bins in keVnr with Lindhard quenching on a compound are ambiguous "
-                                    f"(each element quenches differently); give the bins in keVee")
+            raise DetectorSpecError(
+                f"{where}: bins in keVnr with Lindhard quenching on a compound are ambiguous "
+                f"(each element quenches differently); give the bins in keVee"
+            )
         nuis = _nominal_nuisances(nominal)
         edges = np.asarray(bins["edges"]) * units.keV
-        bins = {"unit": "keVee", "edges": [float(quench.quenched(jnp.asarray(e), zs[0], nuis)) / units.keV for e in edges]}
-        if any(b <= a for a, b in zip(bins["edges"][:-1], bins["edges"][1:])):
-            raise DetectorSpecError(f"{where}: the quenching is not increasing over the keVnr bins; give the bins in keVee")
+        bins = {
+            "unit": "keVee",
+            "edges": [float(quench.quenched(jnp.asarray(e), zs[0], nuis)) / units.keV for e in edges],
+        }
+        if any(b <= a for a, b in zip(bins["edges"][:-1], bins["edges"][1:], strict=False)):
+            raise DetectorSpecError(
+                f"{where}: the quenching is not increasing over the keVnr bins; give the bins in keVee"
+            )
     response = build_response(block, bins, base_dir, f"{where}.response")
     observable = "PE" if block["type"] == "photoelectron" else quench.observable
     per_ev = units.eV * float(response.light_yield) if observable == "PE" else units.eV
@@ -276,20 +324,27 @@ def compile_family(spec: dict, target, t_max: float, base_dir=None) -> dict:
     see for any allowed parameter value, [MeV]) and ``breaks`` (threshold
     images, and every edge image of sharp responses, [MeV]) for the recoil grid.
     """
-    nominal = {"fano": target.fano if target.fano is not None else PARAMETERS["fano"].default,
-               **spec.get("nominal_parameters", {})}
+    nominal = {
+        "fano": target.fano if target.fano is not None else PARAMETERS["fano"].default,
+        **spec.get("nominal_parameters", {}),
+    }
     detectors, edges, breaks, t_lo = [], [], [], math.inf
     for i, det in enumerate(spec["detectors"]):
         where = f"field detectors[{i}]"
         if not is_family_form(det) and target.pair_energy_eV is None:
-            raise DetectorSpecError(f"{where}.resolution: target {target.name!r} has no material.pair_energy_eV, which "
-                                    f"the Fano term needs; add it to the target file or give a response block")
-        fd, internal, unit = compile_detector(det, where, target.elements, target.pair_energy_eV, nominal,
-                                              spec["numerics"], base_dir)
+            raise DetectorSpecError(
+                f"{where}.resolution: target {target.name!r} has no material.pair_energy_eV, which "
+                f"the Fano term needs; add it to the target file or give a response block"
+            )
+        fd, internal, unit = compile_detector(
+            det, where, target.elements, target.pair_energy_eV, nominal, spec["numerics"], base_dir
+        )
         low = lowest_recoil(fd, t_max, 1.0 * units.eV)
         if not math.isfinite(low):
-            raise DetectorSpecError(f"{where}: the first bin edge ({internal[0] / BIN_UNITS[unit][0]:g} {unit}) is "
-                                    f"above what the source's largest recoil ({t_max / units.keV:.4g} keVnr) can reach")
+            raise DetectorSpecError(
+                f"{where}: the first bin edge ({internal[0] / BIN_UNITS[unit][0]:g} {unit}) is "
+                f"above what the source's largest recoil ({t_max / units.keV:.4g} keVnr) can reach"
+            )
         detectors.append(fd)
         edges.append(internal)
         breaks.extend(threshold_images(fd, nominal, t_max))

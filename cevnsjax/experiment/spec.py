@@ -19,6 +19,7 @@ quadrature orders). The model jit-compiles once per experiment structure.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
@@ -47,8 +48,14 @@ EXPERIMENT_SCHEMA = json.loads((data_root() / SCHEMA_FILE).read_text(encoding="u
 #: schema_version values this cevnsjax reads.
 SCHEMA_VERSIONS = (1, 2)
 
-DEFAULT_NUMERICS = {"recoil_nodes": 96, "flux_nodes": 48, "response_nodes": 24, "response_window_sigma": 7.0,
-                    "electron_panel_eV": 20.0, "electron_panel_nodes": 4}
+DEFAULT_NUMERICS = {
+    "recoil_nodes": 96,
+    "flux_nodes": 48,
+    "response_nodes": 24,
+    "response_window_sigma": 7.0,
+    "electron_panel_eV": 20.0,
+    "electron_panel_nodes": 4,
+}
 DEFAULT_PHYSICS = {"couplings": "tree", "form_factor": "helm", "vector_mediator": "universal", "channels": ["nuclear"]}
 
 
@@ -80,8 +87,10 @@ def resolve_experiment_path(name_or_path: str | Path) -> Path:
             raise ExperimentError(f"experiment file {text!r} does not exist")
         return candidate
     if not NAME_PATTERN.match(text):
-        raise ExperimentError(f"experiment {text!r} is not a valid name; shipped experiments: "
-                              f"{', '.join(available_experiments())}, or give the path of a .json file")
+        raise ExperimentError(
+            f"experiment {text!r} is not a valid name; shipped experiments: "
+            f"{', '.join(available_experiments())}, or give the path of a .json file"
+        )
     shipped = _shipped_experiment_file(text)
     if not shipped.is_file():
         raise ExperimentError(
@@ -143,7 +152,9 @@ def validate_experiment_spec(spec: dict, origin: str = "experiment", base_dir: P
         where = f"{origin}: field detectors[{i}]"
         if is_family_form(det):
             try:
-                validate_family_detector(det, f"field detectors[{i}]", spec["schema_version"], spec["numerics"], base_dir)
+                validate_family_detector(
+                    det, f"field detectors[{i}]", spec["schema_version"], spec["numerics"], base_dir
+                )
             except DetectorSpecError as exc:
                 raise ExperimentError(f"{origin}: {exc}") from None
             continue
@@ -152,14 +163,20 @@ def validate_experiment_spec(spec: dict, origin: str = "experiment", base_dir: P
                 raise _fail(f"{where}.{key}", "required (or give a response block and bins, schema_version 2)")
         thr, roi = det["threshold_eVee"], det["roi_max_eVee"]
         if not lo_thr <= thr <= hi_thr:
-            raise _fail(f"{where}.threshold_eVee", f"{thr:g} eVee is outside the modelled range [{lo_thr:g}, {hi_thr:g}] eVee")
+            raise _fail(
+                f"{where}.threshold_eVee", f"{thr:g} eVee is outside the modelled range [{lo_thr:g}, {hi_thr:g}] eVee"
+            )
         if roi <= thr:
             raise _fail(f"{where}.roi_max_eVee", f"{roi:g} eVee must be above threshold_eVee = {thr:g}")
         edges = det.get("bin_edges_eVee", [thr, roi])
-        if any(b <= a for a, b in zip(edges[:-1], edges[1:])):
+        if any(b <= a for a, b in itertools.pairwise(edges)):
             raise _fail(f"{where}.bin_edges_eVee", "edges must be strictly increasing")
         if not (math.isclose(edges[0], thr) and math.isclose(edges[-1], roi)):
-            raise _fail(f"{where}.bin_edges_eVee", f"edges must run from threshold_eVee ({thr:g}) to roi_max_eVee ({roi:g}), got {edges[0]:g} to {edges[-1]:g}")
+            raise _fail(
+                f"{where}.bin_edges_eVee",
+                f"edges must run from threshold_eVee ({thr:g}) to roi_max_eVee ({roi:g}), got {edges[0]:g} to "
+                f"{edges[-1]:g}",
+            )
         det["bin_edges_eVee"] = list(edges)
     return spec
 

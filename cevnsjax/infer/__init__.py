@@ -50,7 +50,15 @@ from .likelihood import (
     poisson_deviance,
     profile_alpha_numerically,
 )
-from .scan import check_scan_range, contour_lines, grid_scan
+from .neyman import (
+    CoverageResult,
+    FeldmanCousinsResult,
+    counting_toys,
+    coverage,
+    feldman_cousins,
+    likelihood_ratio_statistic,
+)
+from .scan import ScanResult, check_scan_range, contour_lines, grid_scan, grid_scan_nd, points_scan, random_scan
 
 __all__ = [
     "SEED_MEASURED",
@@ -100,17 +108,16 @@ __all__ += [
 ]
 
 # Scale: bounded-memory scans (grid, random, point lists; sharded over a mesh) and Feldman–Cousins toys
-from .neyman import (
-    CoverageResult,
-    FeldmanCousinsResult,
-    counting_toys,
-    coverage,
-    feldman_cousins,
-    likelihood_ratio_statistic,
-)
-from .scan import ScanResult, grid_scan_nd, points_scan, random_scan
 
 __all__ += [
-    "CoverageResult", "FeldmanCousinsResult", "ScanResult", "counting_toys", "coverage", "feldman_cousins",
-    "grid_scan_nd", "likelihood_ratio_statistic", "points_scan", "random_scan",
+    "CoverageResult",
+    "FeldmanCousinsResult",
+    "ScanResult",
+    "counting_toys",
+    "coverage",
+    "feldman_cousins",
+    "grid_scan_nd",
+    "likelihood_ratio_statistic",
+    "points_scan",
+    "random_scan",
 ]

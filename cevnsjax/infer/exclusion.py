@@ -47,8 +47,15 @@ def _refine(objective, params: Params, g_name: str, m_name: str, masses, lo, hi,
             obj, p = args
             return obj(p.replace(**{m_name: m, g_name: jnp.exp(log_g)})) - offset
 
-        sol = optx.root_find(fn, optx.Bisection(rtol=1e-10, atol=1e-10), 0.5 * (a + b), args=(objective, params),
-                             options={"lower": a, "upper": b}, max_steps=200, throw=False)
+        sol = optx.root_find(
+            fn,
+            optx.Bisection(rtol=1e-10, atol=1e-10),
+            0.5 * (a + b),
+            args=(objective, params),
+            options={"lower": a, "upper": b},
+            max_steps=200,
+            throw=False,
+        )
         return jnp.exp(sol.value), sol.stats["num_steps"]
 
     return jax.vmap(one)(masses, jnp.log(lo), jnp.log(hi), offsets)
@@ -84,8 +91,7 @@ def _refined_minimum(objective, params, g_name, m_name, masses, grid, chi2, n_fi
     return best, int(g_all.size)
 
 
-def exclusion_curve(objective, params: Params, model: str, masses, *, cl: float = 0.9,
-                    couplings=None) -> dict:
+def exclusion_curve(objective, params: Params, model: str, masses, *, cl: float = 0.9, couplings=None) -> dict:
     """CL upper limits on the coupling of ``model`` at each mass [MeV].
 
     ``objective``: χ² objective built on an experiment whose physics matches
@@ -112,8 +118,16 @@ def exclusion_curve(objective, params: Params, model: str, masses, *, cl: float 
         g_lo = np.maximum(grid[first[idx] - 1], 1e-12)
         g_hi = grid[first[idx]]
         offsets = chi2_min[idx] + level
-        refined, steps = _refine(objective, params, g_name, m_name, jnp.asarray(masses[idx]), jnp.asarray(g_lo),
-                                 jnp.asarray(g_hi), jnp.asarray(offsets))
+        refined, steps = _refine(
+            objective,
+            params,
+            g_name,
+            m_name,
+            jnp.asarray(masses[idx]),
+            jnp.asarray(g_lo),
+            jnp.asarray(g_hi),
+            jnp.asarray(offsets),
+        )
         limits[idx] = np.asarray(refined)
         n_refine_steps = int(np.asarray(steps).sum())
     for j in np.flatnonzero(ok):
@@ -130,8 +144,12 @@ def exclusion_curve(objective, params: Params, model: str, masses, *, cl: float 
                 islands[j].append([float(grid[start - 1]), float(grid[min(k, grid.size - 1)])])
             k += 1
     return {
-        "model": model, "cl": cl, "delta_chi2_level": level, "masses_MeV": masses.tolist(),
+        "model": model,
+        "cl": cl,
+        "delta_chi2_level": level,
+        "masses_MeV": masses.tolist(),
         "coupling_limits": [None if not np.isfinite(x) else float(x) for x in limits],
-        "allowed_islands": islands, "coupling_grid": [float(grid[1]), float(grid[-1]), int(grid.size)],
+        "allowed_islands": islands,
+        "coupling_grid": [float(grid[1]), float(grid[-1]), int(grid.size)],
         "forward_evaluations": int(grid.size * masses.size + n_fine + n_refine_steps),
     }

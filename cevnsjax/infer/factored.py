@@ -46,11 +46,23 @@ import numpy as np
 from ..parameters import Params
 
 #: Parameters in which the expected counts are a polynomial of total degree ≤ 2.
-POLYNOMIAL_PARAMETERS = frozenset({
-    "sin2_theta_w", "mu_nu", "r2_nue", "r2_numu", "r2_nutau",
-    "eps_ee_uV", "eps_ee_dV", "eps_mumu_uV", "eps_mumu_dV",
-    "eps_emu_uV", "eps_emu_dV", "eps_etau_uV", "eps_etau_dV",
-})
+POLYNOMIAL_PARAMETERS = frozenset(
+    {
+        "sin2_theta_w",
+        "mu_nu",
+        "r2_nue",
+        "r2_numu",
+        "r2_nutau",
+        "eps_ee_uV",
+        "eps_ee_dV",
+        "eps_mumu_uV",
+        "eps_mumu_dV",
+        "eps_emu_uV",
+        "eps_emu_dV",
+        "eps_etau_uV",
+        "eps_etau_dV",
+    }
+)
 
 #: Scans of at least this many points are factored automatically.
 AUTO_MIN_POINTS = 4096
@@ -121,8 +133,9 @@ def _chi2_from_counts(objective, counts, params: Params):
         bkg = (params.bkg_scale * a.background_flat + params.bkg_noise_scale * a.background_noise) * mask
         on = counts + bkg * ex.exposure[:, None]
         off = bkg * a.exposure_off[:, None]
-        chi2 = (poisson_deviance(a.on_counts * mask, jnp.where(mask > 0, on, 1.0))
-                + poisson_deviance(a.off_counts * mask, jnp.where(mask > 0, off, 1.0)))
+        chi2 = poisson_deviance(a.on_counts * mask, jnp.where(mask > 0, on, 1.0)) + poisson_deviance(
+            a.off_counts * mask, jnp.where(mask > 0, off, 1.0)
+        )
         return chi2 + gaussian_penalty(params, a.constraints)
     if isinstance(objective, CoherentAnalysis):
         a = objective
@@ -172,8 +185,9 @@ class FactoredObjective(eqx.Module):
         return _chi2_from_counts(self.objective, self.poly(x), params)
 
 
-def quadratic_counts(objective, params: Params, names, box, *, n_check: int = 6, rtol: float = 1e-9,
-                     seed: int = 0) -> QuadraticCounts:
+def quadratic_counts(
+    objective, params: Params, names, box, *, n_check: int = 6, rtol: float = 1e-9, seed: int = 0
+) -> QuadraticCounts:
     """The exact quadratic form of the counts of ``objective`` (its polynomial
     stage) in the parameters ``names`` over ``box`` = ``{name: (lo, hi)}``
     (expanded at the box centre), checked against the full model at
@@ -184,8 +198,10 @@ def quadratic_counts(objective, params: Params, names, box, *, n_check: int = 6,
     names = tuple(names)
     bad = [n for n in names if n not in POLYNOMIAL_PARAMETERS]
     if bad:
-        raise FactoringError(f"the counts are not polynomial in {', '.join(bad)}; factored scans take only "
-                             f"{', '.join(sorted(POLYNOMIAL_PARAMETERS))}")
+        raise FactoringError(
+            f"the counts are not polynomial in {', '.join(bad)}; factored scans take only "
+            f"{', '.join(sorted(POLYNOMIAL_PARAMETERS))}"
+        )
     dtype = jnp.asarray(0.0).dtype
     lo = np.array([float(box[n][0]) for n in names])
     hi = np.array([float(box[n][1]) for n in names])
@@ -202,9 +218,11 @@ def quadratic_counts(objective, params: Params, names, box, *, n_check: int = 6,
             scale = max(float(np.max(np.abs(a))), 1e-300)
             err = float(np.max(np.abs(a - b))) / scale
             if not err <= rtol:
-                raise FactoringError(f"the quadratic form of the counts in {', '.join(names)} differs from the "
-                                     f"full model by {err:.2e} (relative) at a check point, above {rtol:g}; "
-                                     "scan the full model")
+                raise FactoringError(
+                    f"the quadratic form of the counts in {', '.join(names)} differs from the "
+                    f"full model by {err:.2e} (relative) at a check point, above {rtol:g}; "
+                    "scan the full model"
+                )
     return poly
 
 
@@ -224,8 +242,10 @@ def factor_objective(objective, params: Params, names, box, **check) -> Factored
     Raises :class:`FactoringError` when it cannot."""
     split = _splitter(objective)
     if split is None:
-        raise FactoringError(f"no factored form is known for {type(objective).__name__}; give it a method "
-                             "factored_parts() -> (counts(params), chi2(counts, params)) or scan with factored=False")
+        raise FactoringError(
+            f"no factored form is known for {type(objective).__name__}; give it a method "
+            "factored_parts() -> (counts(params), chi2(counts, params)) or scan with factored=False"
+        )
     return FactoredObjective(objective, quadratic_counts(objective, params, names, box, **check))
 
 
@@ -245,8 +265,12 @@ def factor_for_scan(objective, params: Params, names, box, n_points: int, factor
             return objective, {"factored": False, "factored_reason": f"fewer than {AUTO_MIN_POINTS} points"}
         if any(n not in POLYNOMIAL_PARAMETERS for n in names) or _splitter(objective) is None:
             why = [n for n in names if n not in POLYNOMIAL_PARAMETERS]
-            return objective, {"factored": False, "factored_reason": (
-                f"not polynomial in {', '.join(why)}" if why else f"no factored form for {type(objective).__name__}")}
+            return objective, {
+                "factored": False,
+                "factored_reason": (
+                    f"not polynomial in {', '.join(why)}" if why else f"no factored form for {type(objective).__name__}"
+                ),
+            }
         try:
             return factor_objective(objective, params, names, box), {"factored": True}
         except FactoringError as err:

@@ -91,8 +91,9 @@ def _minimise_batch(objective, params: Params, free: tuple[str, ...], u0s):
         return obj(_set_free(p, free, u))
 
     def one(u0):
-        sol = optx.minimise(fn, TrustRegionBFGS(rtol=1e-10, atol=1e-10), u0, args=(objective, params),
-                            max_steps=2000, throw=False)
+        sol = optx.minimise(
+            fn, TrustRegionBFGS(rtol=1e-10, atol=1e-10), u0, args=(objective, params), max_steps=2000, throw=False
+        )
         return sol.value, fn(sol.value, (objective, params)), sol.result == optx.RESULTS.successful
 
     return jax.vmap(one)(u0s)
@@ -146,8 +147,13 @@ def fit(objective, params: Params, free, *, n_starts: int = 4, seed: int = 0) ->
     us, chi2s, ok = _minimise_batch(objective, params, free, _starts(params, free, max(1, n_starts), seed))
     chi2s = np.where(np.asarray(ok), np.asarray(chi2s), np.inf)
     best = int(np.argmin(chi2s)) if np.isfinite(chi2s).any() else 0
-    return FitResult(_set_free(params, free, us[best]), float(np.asarray(chi2s)[best]), free, bool(np.asarray(ok)[best]),
-                     max(1, n_starts))
+    return FitResult(
+        _set_free(params, free, us[best]),
+        float(np.asarray(chi2s)[best]),
+        free,
+        bool(np.asarray(ok)[best]),
+        max(1, n_starts),
+    )
 
 
 @eqx.filter_jit
@@ -163,9 +169,15 @@ def _bisect(objective, params: Params, poi: str, offset, lo, hi):
         obj, p = args
         return obj(p.replace(**{poi: x})) - offset
 
-    sol = optx.root_find(fn, optx.Bisection(rtol=1e-12, atol=1e-14 * jnp.maximum(1.0, jnp.abs(hi - lo))),
-                         0.5 * (lo + hi), args=(objective, params), options={"lower": lo, "upper": hi},
-                         max_steps=400, throw=False)
+    sol = optx.root_find(
+        fn,
+        optx.Bisection(rtol=1e-12, atol=1e-14 * jnp.maximum(1.0, jnp.abs(hi - lo))),
+        0.5 * (lo + hi),
+        args=(objective, params),
+        options={"lower": lo, "upper": hi},
+        max_steps=400,
+        throw=False,
+    )
     return sol.value
 
 
@@ -209,7 +221,16 @@ def _crossing(objective, best: FitResult, poi: str, level: float, lo: float, hi:
     if np.sign(d_lo) == np.sign(d_hi):
         return None
     if not nuisances:
-        return float(_bisect(objective, best.params, poi, jnp.asarray(chi2_min + level), jnp.asarray(float(lo)), jnp.asarray(float(hi))))
+        return float(
+            _bisect(
+                objective,
+                best.params,
+                poi,
+                jnp.asarray(chi2_min + level),
+                jnp.asarray(float(lo)),
+                jnp.asarray(float(hi)),
+            )
+        )
     a, b = lo, hi  # nuisances: plain bisection on the profiled Δχ² (each step is a fit)
     for _ in range(60):
         m = 0.5 * (a + b)
@@ -233,9 +254,13 @@ class Interval:
 
     def as_dict(self) -> dict:
         return {
-            "parameter": self.parameter, "best_fit": self.best_fit,
-            "interval": [self.low, self.high], "delta_chi2_level": self.level, "cl": self.cl,
-            "hessian_error": self.hessian_error, "chi2_min": self.chi2_min,
+            "parameter": self.parameter,
+            "best_fit": self.best_fit,
+            "interval": [self.low, self.high],
+            "delta_chi2_level": self.level,
+            "cl": self.cl,
+            "hessian_error": self.hessian_error,
+            "chi2_min": self.chi2_min,
         }
 
 
@@ -247,10 +272,14 @@ def profile_interval(objective, best: FitResult, poi: str, *, cl: float = 0.6826
     lo, hi = _bounds(poi)
     x0 = best.value(poi)
     return Interval(
-        parameter=poi, best_fit=x0,
+        parameter=poi,
+        best_fit=x0,
         low=_crossing(objective, best, poi, level, lo, x0, nuisances),
         high=_crossing(objective, best, poi, level, x0, hi, nuisances),
-        level=level, cl=cl, hessian_error=hessian_error(objective, best, poi), chi2_min=best.chi2_min,
+        level=level,
+        cl=cl,
+        hessian_error=hessian_error(objective, best, poi),
+        chi2_min=best.chi2_min,
     )
 
 
@@ -268,8 +297,14 @@ def upper_limit(objective, params: Params, poi: str, *, cl: float = 0.9, nuisanc
     if at_boundary < best.chi2_min:
         best = FitResult(best.params.replace(**{poi: lo_range}), at_boundary, best.free, best.converged, best.n_starts)
     limit = _crossing(objective, best, poi, level, best.value(poi), hi_range, nuisances)
-    return {"parameter": poi, "upper_limit": limit, "cl": cl, "delta_chi2_level": level,
-            "best_fit": best.value(poi), "chi2_min": best.chi2_min}
+    return {
+        "parameter": poi,
+        "upper_limit": limit,
+        "cl": cl,
+        "delta_chi2_level": level,
+        "best_fit": best.value(poi),
+        "chi2_min": best.chi2_min,
+    }
 
 
 @eqx.filter_jit
@@ -302,5 +337,10 @@ def fit_datasets(analysis, params: Params, free, data_batch) -> dict:
     free = check_names(free)
     u0 = jnp.stack([to_unbounded(n, getattr(params, n)) for n in free])
     x, err, chi2, ok = _fit_many(analysis, params, free, data_batch, u0)
-    return {"parameters": free, "values": np.asarray(x), "errors": np.asarray(err), "chi2_min": np.asarray(chi2),
-            "converged": np.asarray(ok)}
+    return {
+        "parameters": free,
+        "values": np.asarray(x),
+        "errors": np.asarray(err),
+        "chi2_min": np.asarray(chi2),
+        "converged": np.asarray(ok),
+    }

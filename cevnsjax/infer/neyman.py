@@ -128,8 +128,10 @@ def _check(analysis, poi: str, values=None, cls=DEFAULT_CLS, model="poisson"):
         raise TypeError("the Feldman–Cousins construction here is for a CountingAnalysis (closed-form α profile)")
     check_names((poi,))
     if any(name == poi for name, _, _ in analysis.constraints):
-        raise ParameterError(f"{poi!r} has a Gaussian constraint in this analysis; the closed-form construction "
-                             "does not include pull terms on the parameter of interest")
+        raise ParameterError(
+            f"{poi!r} has a Gaussian constraint in this analysis; the closed-form construction "
+            "does not include pull terms on the parameter of interest"
+        )
     if model not in TOY_MODELS:
         raise ValueError(f"toy model must be one of {TOY_MODELS}, got {model!r}")
     for cl in cls:
@@ -151,7 +153,7 @@ def _interval_from(values, d):
         return None, None, False, True
     idx = np.flatnonzero(ok)
     i0, i1 = int(idx[0]), int(idx[-1])
-    connected = bool(np.all(ok[i0:i1 + 1]))
+    connected = bool(np.all(ok[i0 : i1 + 1]))
 
     def edge(a, b):  # a rejected, b accepted
         da, db = d[a], d[b]
@@ -194,27 +196,43 @@ class FeldmanCousinsResult:
 
     def interval_for(self, observed: float, cl: float) -> tuple[float | None, float | None]:
         """The Feldman–Cousins interval of this belt for another observed count."""
-        t = np.asarray(likelihood_ratio_statistic(self.predicted, float(observed), self.sigma_alpha,
-                                                  *self.predicted_range))
+        t = np.asarray(
+            likelihood_ratio_statistic(self.predicted, float(observed), self.sigma_alpha, *self.predicted_range)
+        )
         low, high, _, _ = _interval_from(self.values, t - self.critical[cl])
         return low, high
 
     def as_dict(self) -> dict:
         return {
-            "parameter": self.parameter, "observed": self.observed, "model": self.model, "n_toys_per_point": self.n_toys,
+            "parameter": self.parameter,
+            "observed": self.observed,
+            "model": self.model,
+            "n_toys_per_point": self.n_toys,
             "grid": [float(self.values[0]), float(self.values[-1]), int(self.values.size)],
             "feldman_cousins": {str(cl): list(self.intervals[cl]) for cl in self.cls},
             "connected": {str(cl): self.connected[cl] for cl in self.cls},
             "open_ends": {str(cl): list(self.open_ends[cl]) for cl in self.cls},
             "wilks": {str(cl): list(self.wilks_intervals[cl]) for cl in self.cls},
             "predicted_range_over_physical_range": list(self.predicted_range),
-            "seconds": self.seconds, "toys_per_second": self.toys_per_second,
+            "seconds": self.seconds,
+            "toys_per_second": self.toys_per_second,
         }
 
 
-def feldman_cousins(analysis: CountingAnalysis, params: Params, poi: str, values, *, cls=DEFAULT_CLS,
-                    n_toys: int = 10_000, seed: int = 0, model: str = "poisson", observed: float | None = None,
-                    range_points: int = 4001, batch: int = 8) -> FeldmanCousinsResult:
+def feldman_cousins(
+    analysis: CountingAnalysis,
+    params: Params,
+    poi: str,
+    values,
+    *,
+    cls=DEFAULT_CLS,
+    n_toys: int = 10_000,
+    seed: int = 0,
+    model: str = "poisson",
+    observed: float | None = None,
+    range_points: int = 4001,
+    batch: int = 8,
+) -> FeldmanCousinsResult:
     """Feldman–Cousins intervals of ``poi`` for the observed count (default:
     the analysis' ``measured``) from ``n_toys`` toys at each value of the grid
     ``values`` (increasing, inside the allowed range). See the module docstring
@@ -235,8 +253,17 @@ def feldman_cousins(analysis: CountingAnalysis, params: Params, poi: str, values
     n_min, n_max = _physical_image(analysis, params, poi, range_points)
     key = jax.random.PRNGKey(seed)
     order = _order_index(cls, n_toys)
-    args = (key, predicted, sigma_alpha, jnp.asarray(n_min), jnp.asarray(n_max), jnp.asarray(order), n_toys, model,
-            int(batch))
+    args = (
+        key,
+        predicted,
+        sigma_alpha,
+        jnp.asarray(n_min),
+        jnp.asarray(n_max),
+        jnp.asarray(order),
+        n_toys,
+        model,
+        int(batch),
+    )
     compiled = _critical_values.lower(*args).compile()  # compile first: the timing is the toys' own
     t0 = time.perf_counter()
     crit = np.asarray(jax.block_until_ready(compiled(*args)))
@@ -245,24 +272,37 @@ def feldman_cousins(analysis: CountingAnalysis, params: Params, poi: str, values
     t_obs = np.asarray(likelihood_ratio_statistic(pred, observed, float(sigma_alpha), n_min, n_max))
     intervals, connected, open_ends, wilks = {}, {}, {}, {}
     for i, cl in enumerate(cls):
-        low, high, conn, empty = _interval_from(values, t_obs - crit[:, i])
+        low, high, conn, _empty = _interval_from(values, t_obs - crit[:, i])
         intervals[cl], connected[cl] = (low, high), conn
         open_ends[cl] = tuple(s for s, v, g in (("low", low, values[0]), ("high", high, values[-1])) if v == g)
         wl, wh, _, _ = _interval_from(values, t_obs - delta_chi2_level(cl, 1))
         wilks[cl] = (wl, wh)
     total = n_toys * values.size
     return FeldmanCousinsResult(
-        parameter=poi, values=values, predicted=pred, observed=observed, cls=cls,
-        critical={cl: crit[:, i] for i, cl in enumerate(cls)}, t_observed=t_obs, intervals=intervals,
-        connected=connected, open_ends=open_ends, wilks_intervals=wilks, n_toys=n_toys, model=model,
-        predicted_range=(n_min, n_max), sigma_alpha=float(sigma_alpha), seconds=seconds,
+        parameter=poi,
+        values=values,
+        predicted=pred,
+        observed=observed,
+        cls=cls,
+        critical={cl: crit[:, i] for i, cl in enumerate(cls)},
+        t_observed=t_obs,
+        intervals=intervals,
+        connected=connected,
+        open_ends=open_ends,
+        wilks_intervals=wilks,
+        n_toys=n_toys,
+        model=model,
+        predicted_range=(n_min, n_max),
+        sigma_alpha=float(sigma_alpha),
+        seconds=seconds,
         toys_per_second=total / seconds if seconds > 0 else float("inf"),
     )
 
 
 @eqx.filter_jit
-def _coverage_counts(key, n_true, sigma_alpha, n_min, n_max, order_index, levels, n_toys: int, n_construction: int,
-                     model: str):
+def _coverage_counts(
+    key, n_true, sigma_alpha, n_min, n_max, order_index, levels, n_toys: int, n_construction: int, model: str
+):
     k_belt, k_toys = jax.random.split(key)
     belt = counting_toys(k_belt, n_true, sigma_alpha, n_construction, model)
     crit = jnp.sort(likelihood_ratio_statistic(n_true, belt, sigma_alpha, n_min, n_max))[order_index]
@@ -296,20 +336,35 @@ class CoverageResult:
 
     def as_dict(self) -> dict:
         return {
-            "parameter": self.parameter, "true_value": self.true_value, "predicted": self.predicted,
-            "model": self.model, "n_toys": self.n_toys, "n_construction_toys": self.n_construction_toys,
+            "parameter": self.parameter,
+            "true_value": self.true_value,
+            "predicted": self.predicted,
+            "model": self.model,
+            "n_toys": self.n_toys,
+            "n_construction_toys": self.n_construction_toys,
             "feldman_cousins": {str(c): self.feldman_cousins[c] for c in self.cls},
             "wilks": {str(c): self.wilks[c] for c in self.cls},
             "critical_value": {str(c): self.critical[c] for c in self.cls},
             "wilks_level": {str(c): delta_chi2_level(c, 1) for c in self.cls},
             "mc_error": {str(c): self.mc_error[c] for c in self.cls},
-            "seconds": self.seconds, "toys_per_second": self.toys_per_second,
+            "seconds": self.seconds,
+            "toys_per_second": self.toys_per_second,
         }
 
 
-def coverage(analysis: CountingAnalysis, params: Params, poi: str, true_value: float, *, cls=DEFAULT_CLS,
-             n_toys: int = 100_000, n_construction_toys: int = 100_000, seed: int = 0, model: str = "poisson",
-             range_points: int = 4001) -> CoverageResult:
+def coverage(
+    analysis: CountingAnalysis,
+    params: Params,
+    poi: str,
+    true_value: float,
+    *,
+    cls=DEFAULT_CLS,
+    n_toys: int = 100_000,
+    n_construction_toys: int = 100_000,
+    seed: int = 0,
+    model: str = "poisson",
+    range_points: int = 4001,
+) -> CoverageResult:
     """Coverage at ``true_value`` of the Feldman–Cousins and Wilks intervals
     (fractions of ``n_toys`` toys whose interval contains it), the FC critical
     value from ``n_construction_toys`` independent toys."""
@@ -321,18 +376,34 @@ def coverage(analysis: CountingAnalysis, params: Params, poi: str, true_value: f
     n_true = _predicted_along(analysis, params, poi, jnp.asarray([float(true_value)]))[0]
     n_min, n_max = _physical_image(analysis, params, poi, range_points)
     levels = jnp.asarray([delta_chi2_level(c, 1) for c in cls])
-    args = (jax.random.PRNGKey(seed), n_true, analysis.sigma_alpha, jnp.asarray(n_min), jnp.asarray(n_max),
-            jnp.asarray(_order_index(cls, int(n_construction_toys))), levels, int(n_toys), int(n_construction_toys),
-            model)
+    args = (
+        jax.random.PRNGKey(seed),
+        n_true,
+        analysis.sigma_alpha,
+        jnp.asarray(n_min),
+        jnp.asarray(n_max),
+        jnp.asarray(_order_index(cls, int(n_construction_toys))),
+        levels,
+        int(n_toys),
+        int(n_construction_toys),
+        model,
+    )
     compiled = _coverage_counts.lower(*args).compile()
     t0 = time.perf_counter()
     fc, wilks, crit = (np.asarray(x) for x in jax.block_until_ready(compiled(*args)))
     seconds = time.perf_counter() - t0
     mc = {c: math.sqrt(c * (1 - c) * (1 / n_toys + 1 / n_construction_toys)) for c in cls}
     return CoverageResult(
-        parameter=poi, true_value=float(true_value), predicted=float(n_true), cls=cls,
+        parameter=poi,
+        true_value=float(true_value),
+        predicted=float(n_true),
+        cls=cls,
         feldman_cousins={c: float(fc[i]) / n_toys for i, c in enumerate(cls)},
         wilks={c: float(wilks[i]) / n_toys for i, c in enumerate(cls)},
-        critical={c: float(crit[i]) for i, c in enumerate(cls)}, mc_error=mc, n_toys=int(n_toys),
-        n_construction_toys=int(n_construction_toys), model=model, seconds=seconds,
+        critical={c: float(crit[i]) for i, c in enumerate(cls)},
+        mc_error=mc,
+        n_toys=int(n_toys),
+        n_construction_toys=int(n_construction_toys),
+        model=model,
+        seconds=seconds,
     )

@@ -31,9 +31,9 @@ blocks are padding that the loop skips), so a scan compiles once.
   (``compiled.memory_analysis()``: temporaries + arguments + outputs) gives
   bytes per point and a fixed part, the block size is the largest that fits
   (at most ``chunk_size`` or the default), and the compiled call is checked
-  against the budget (halving the block until it fits). The host keeps only the result (8 bytes per point in float64, plus
-  the points of a random scan unless ``keep_points=False``), or nothing at all
-  with ``keep_values=False`` and an ``on_chunk`` hook.
+  against the budget (halving the block until it fits). The host keeps only
+  the result (8 bytes per point in float64, plus the points of a random scan
+  unless ``keep_points=False``), or nothing at all with ``keep_values=False`` and an ``on_chunk`` hook.
 
 Reproducibility: for a fixed block shape, the value at each point does not
 depend on how the blocks are grouped into calls or spread over devices (each
@@ -121,12 +121,16 @@ from .scan_engine import (  # noqa: F401
 #: per point with every field batched). Grid tiles (nested vmaps, ~0.2 kB per point):
 #: larger tiles recompute the one-axis stages less often.
 
+
 def check_scan_range(name: str, lo: float, hi: float) -> None:
     spec = PARAMETERS[name]
     if not (lo < hi):
         raise ParameterError(f"scan range of {name!r}: lower end {lo:g} must be below upper end {hi:g}")
     if not (spec.contains(lo) and spec.contains(hi)):
-        raise ParameterError(f"scan range [{lo:g}, {hi:g}] of {name!r} leaves its physical range {spec.range_text}; choose limits inside it")
+        raise ParameterError(
+            f"scan range [{lo:g}, {hi:g}] of {name!r} leaves its physical range {spec.range_text}; choose limits "
+            "inside it"
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -167,14 +171,25 @@ class ScanResult:
         return self.n_points / self.seconds if self.seconds > 0 else float("inf")
 
 
-
 # ---------------------------------------------------------------------------
 # Verbs
 # ---------------------------------------------------------------------------
-def grid_scan_nd(objective, params: Params, axes: dict, *, chunk_size: int | None = None,
-                 max_memory_bytes: int | None = None, batching: str = "grid", mesh=None,
-                 blocks_per_call: int | None = None, progress=None, keep_values: bool = True,
-                 on_chunk: Callable | None = None, check_ranges: bool = True, factored="auto") -> ScanResult:
+def grid_scan_nd(
+    objective,
+    params: Params,
+    axes: dict,
+    *,
+    chunk_size: int | None = None,
+    max_memory_bytes: int | None = None,
+    batching: str = "grid",
+    mesh=None,
+    blocks_per_call: int | None = None,
+    progress=None,
+    keep_values: bool = True,
+    on_chunk: Callable | None = None,
+    check_ranges: bool = True,
+    factored="auto",
+) -> ScanResult:
     """The objective on the product grid of ``axes`` = ``{name: 1-D values}``
     (other parameters fixed at ``params``).
 
@@ -195,17 +210,30 @@ def grid_scan_nd(objective, params: Params, axes: dict, *, chunk_size: int | Non
     n_points = math.prod(lengths)
     dtype = jnp.asarray(0.0).dtype
     objective = exact_response_for(objective, names)
-    objective, fnote = factor_for_scan(objective, params, names, {n: (a.min(), a.max()) for n, a in zip(names, arrays)},
-                                       n_points, factored)
+    objective, fnote = factor_for_scan(
+        objective,
+        params,
+        names,
+        {n: (a.min(), a.max()) for n, a in zip(names, arrays, strict=False)},
+        n_points,
+        factored,
+    )
 
     def spec_for(chunk):
         tile = _grid_tile(lengths, chunk)
-        return _BlockSpec("grid", names, batching, tile=tile,
-                          n_tiles=tuple(math.ceil(L / t) for L, t in zip(lengths, tile)))
+        return _BlockSpec(
+            "grid",
+            names,
+            batching,
+            tile=tile,
+            n_tiles=tuple(math.ceil(L / t) for L, t in zip(lengths, tile, strict=False)),
+        )
 
     def dyn_for(spec):
-        return tuple(jnp.asarray(np.pad(a, (0, m * t - a.size), mode="edge"), dtype=dtype)
-                     for a, m, t in zip(arrays, spec.n_tiles, spec.tile))
+        return tuple(
+            jnp.asarray(np.pad(a, (0, m * t - a.size), mode="edge"), dtype=dtype)
+            for a, m, t in zip(arrays, spec.n_tiles, spec.tile, strict=False)
+        )
 
     def n_blocks_for(spec):
         return math.prod(spec.n_tiles)
@@ -214,10 +242,20 @@ def grid_scan_nd(objective, params: Params, axes: dict, *, chunk_size: int | Non
         return np.arange(k, dtype=np.int32)
 
     t0 = time.perf_counter()
-    spec, k, notes = _plan(spec_for, n_points, n_blocks_for, objective, params, dyn_for, input_for,
-                           chunk_size=chunk_size, max_memory_bytes=max_memory_bytes,
-                           blocks_per_call=blocks_per_call, mesh=mesh,
-                           default_chunk=DEFAULT_GRID_CHUNK_SIZE if batching == "grid" else DEFAULT_CHUNK_SIZE)
+    spec, k, notes = _plan(
+        spec_for,
+        n_points,
+        n_blocks_for,
+        objective,
+        params,
+        dyn_for,
+        input_for,
+        chunk_size=chunk_size,
+        max_memory_bytes=max_memory_bytes,
+        blocks_per_call=blocks_per_call,
+        mesh=mesh,
+        default_chunk=DEFAULT_GRID_CHUNK_SIZE if batching == "grid" else DEFAULT_CHUNK_SIZE,
+    )
     dyn = dyn_for(spec)
     n_blocks = n_blocks_for(spec)
     values = np.empty(lengths, dtype=dtype) if keep_values else None
@@ -234,7 +272,7 @@ def grid_scan_nd(objective, params: Params, axes: dict, *, chunk_size: int | Non
             if idx >= n_blocks:
                 break
             multi = np.unravel_index(idx, spec.n_tiles)
-            sl = tuple(slice(m * t, min((m + 1) * t, L)) for m, t, L in zip(multi, spec.tile, lengths))
+            sl = tuple(slice(m * t, min((m + 1) * t, L)) for m, t, L in zip(multi, spec.tile, lengths, strict=False))
             tile = out[b][tuple(slice(0, s.stop - s.start) for s in sl)]
             if values is not None:
                 values[sl] = tile
@@ -245,7 +283,7 @@ def grid_scan_nd(objective, params: Params, axes: dict, *, chunk_size: int | Non
                 if tile.flat[j] < state["min"]:
                     local = np.unravel_index(j, tile.shape)
                     state["min"] = float(tile.flat[j])
-                    state["arg"] = tuple(s.start + i for s, i in zip(sl, local))
+                    state["arg"] = tuple(s.start + i for s, i in zip(sl, local, strict=False))
             written += tile.size
         return written
 
@@ -254,16 +292,48 @@ def grid_scan_nd(objective, params: Params, axes: dict, *, chunk_size: int | Non
     notes.update(fnote)
     best = {n: float(arrays[i][state["arg"][i]]) for i, n in enumerate(names)} if state["arg"] else {}
     return ScanResult(
-        names=names, values=values, axes={n: a for n, a in zip(names, arrays)}, points=None, n_points=n_points,
-        minimum=state["min"], best=best, batching=batching, chunk_size=spec.points_per_block, block_shape=spec.tile,
-        blocks_per_call=k, n_calls=n_calls, n_devices=1 if mesh is None else mesh.size, seconds=seconds,
-        bytes_per_point=notes.get("bytes_per_point"), call_memory_bytes=notes.get("call_memory_bytes"),
-        max_memory_bytes=max_memory_bytes, notes=notes,
+        names=names,
+        values=values,
+        axes={n: a for n, a in zip(names, arrays, strict=False)},
+        points=None,
+        n_points=n_points,
+        minimum=state["min"],
+        best=best,
+        batching=batching,
+        chunk_size=spec.points_per_block,
+        block_shape=spec.tile,
+        blocks_per_call=k,
+        n_calls=n_calls,
+        n_devices=1 if mesh is None else mesh.size,
+        seconds=seconds,
+        bytes_per_point=notes.get("bytes_per_point"),
+        call_memory_bytes=notes.get("call_memory_bytes"),
+        max_memory_bytes=max_memory_bytes,
+        notes=notes,
     )
 
 
-def _flat_scan(kind, objective, params, names, n_points, dyn, host_points, *, chunk_size, max_memory_bytes, batching,
-               mesh, blocks_per_call, progress, keep_values, keep_points, on_chunk, box, factored):
+def _flat_scan(
+    kind,
+    objective,
+    params,
+    names,
+    n_points,
+    dyn,
+    host_points,
+    *,
+    chunk_size,
+    max_memory_bytes,
+    batching,
+    mesh,
+    blocks_per_call,
+    progress,
+    keep_values,
+    keep_points,
+    on_chunk,
+    box,
+    factored,
+):
     dtype = jnp.asarray(0.0).dtype
     objective = exact_response_for(objective, names)
     objective, fnote = factor_for_scan(objective, params, names, box, n_points, factored)
@@ -281,8 +351,19 @@ def _flat_scan(kind, objective, params, names, n_points, dyn, host_points, *, ch
         return np.tile(host_points[:1], (k * spec.block, 1)).reshape(k, spec.block, k_names)
 
     t0 = time.perf_counter()
-    spec, k, notes = _plan(spec_for, n_points, n_blocks_for, objective, params, lambda spec: dyn, input_for, chunk_size=chunk_size,
-                           max_memory_bytes=max_memory_bytes, blocks_per_call=blocks_per_call, mesh=mesh)
+    spec, k, notes = _plan(
+        spec_for,
+        n_points,
+        n_blocks_for,
+        objective,
+        params,
+        lambda spec: dyn,
+        input_for,
+        chunk_size=chunk_size,
+        max_memory_bytes=max_memory_bytes,
+        blocks_per_call=blocks_per_call,
+        mesh=mesh,
+    )
     n_blocks = n_blocks_for(spec)
     b = spec.block
     values = np.empty(n_points, dtype=dtype) if keep_values else None
@@ -330,17 +411,43 @@ def _flat_scan(kind, objective, params, names, n_points, dyn, host_points, *, ch
     notes["argmin"] = state["arg"]
     notes.update(fnote)
     return ScanResult(
-        names=names, values=values, axes=None, points=pts, n_points=n_points, minimum=state["min"], best=best,
-        batching=batching, chunk_size=b, block_shape=(b,), blocks_per_call=k, n_calls=n_calls,
-        n_devices=1 if mesh is None else mesh.size, seconds=seconds, bytes_per_point=notes.get("bytes_per_point"),
-        call_memory_bytes=notes.get("call_memory_bytes"), max_memory_bytes=max_memory_bytes, notes=notes,
+        names=names,
+        values=values,
+        axes=None,
+        points=pts,
+        n_points=n_points,
+        minimum=state["min"],
+        best=best,
+        batching=batching,
+        chunk_size=b,
+        block_shape=(b,),
+        blocks_per_call=k,
+        n_calls=n_calls,
+        n_devices=1 if mesh is None else mesh.size,
+        seconds=seconds,
+        bytes_per_point=notes.get("bytes_per_point"),
+        call_memory_bytes=notes.get("call_memory_bytes"),
+        max_memory_bytes=max_memory_bytes,
+        notes=notes,
     )
 
 
-def points_scan(objective, params: Params, points: dict, *, chunk_size: int | None = None,
-                max_memory_bytes: int | None = None, batching: str = "scanned", mesh=None,
-                blocks_per_call: int | None = None, progress=None, keep_values: bool = True,
-                on_chunk: Callable | None = None, check_ranges: bool = True, factored="auto") -> ScanResult:
+def points_scan(
+    objective,
+    params: Params,
+    points: dict,
+    *,
+    chunk_size: int | None = None,
+    max_memory_bytes: int | None = None,
+    batching: str = "scanned",
+    mesh=None,
+    blocks_per_call: int | None = None,
+    progress=None,
+    keep_values: bool = True,
+    on_chunk: Callable | None = None,
+    check_ranges: bool = True,
+    factored="auto",
+) -> ScanResult:
     """The objective at the points ``points`` = ``{name: 1-D values}`` (common
     length; other parameters fixed at ``params``); ``values`` has shape (n,).
 
@@ -353,16 +460,46 @@ def points_scan(objective, params: Params, points: dict, *, chunk_size: int | No
     if len({c.size for c in cols}) != 1:
         raise ValueError(f"points_scan: arrays must have one common length, got {[c.size for c in cols]}")
     host = np.stack(cols, axis=1).astype(jnp.asarray(0.0).dtype)
-    return _flat_scan("points", objective, params, names, host.shape[0], (), host, chunk_size=chunk_size,
-                      max_memory_bytes=max_memory_bytes, batching=batching, mesh=mesh, blocks_per_call=blocks_per_call,
-                      progress=progress, keep_values=keep_values, keep_points=True, on_chunk=on_chunk,
-                      box={n: (c.min(), c.max()) for n, c in zip(names, cols)}, factored=factored)
+    return _flat_scan(
+        "points",
+        objective,
+        params,
+        names,
+        host.shape[0],
+        (),
+        host,
+        chunk_size=chunk_size,
+        max_memory_bytes=max_memory_bytes,
+        batching=batching,
+        mesh=mesh,
+        blocks_per_call=blocks_per_call,
+        progress=progress,
+        keep_values=keep_values,
+        keep_points=True,
+        on_chunk=on_chunk,
+        box={n: (c.min(), c.max()) for n, c in zip(names, cols, strict=False)},
+        factored=factored,
+    )
 
 
-def random_scan(objective, params: Params, ranges: dict, n_points: int, *, seed: int = 0,
-                chunk_size: int | None = None, max_memory_bytes: int | None = None, batching: str = "scanned",
-                mesh=None, blocks_per_call: int | None = None, progress=None, keep_values: bool = True,
-                keep_points: bool = True, on_chunk: Callable | None = None, factored="auto") -> ScanResult:
+def random_scan(
+    objective,
+    params: Params,
+    ranges: dict,
+    n_points: int,
+    *,
+    seed: int = 0,
+    chunk_size: int | None = None,
+    max_memory_bytes: int | None = None,
+    batching: str = "scanned",
+    mesh=None,
+    blocks_per_call: int | None = None,
+    progress=None,
+    keep_values: bool = True,
+    keep_points: bool = True,
+    on_chunk: Callable | None = None,
+    factored="auto",
+) -> ScanResult:
     """The objective at ``n_points`` points drawn uniformly in the box
     ``ranges`` = ``{name: (lo, hi)}`` (inside each parameter's allowed range).
 
@@ -384,22 +521,59 @@ def random_scan(objective, params: Params, ranges: dict, n_points: int, *, seed:
         hi.append(b)
     dtype = jnp.asarray(0.0).dtype
     dyn = (jax.random.PRNGKey(seed), jnp.asarray(lo, dtype=dtype), jnp.asarray(hi, dtype=dtype))
-    return _flat_scan("random", objective, params, names, n_points, dyn, None, chunk_size=chunk_size,
-                      max_memory_bytes=max_memory_bytes, batching=batching, mesh=mesh, blocks_per_call=blocks_per_call,
-                      progress=progress, keep_values=keep_values, keep_points=keep_points, on_chunk=on_chunk,
-                      box=dict(zip(names, zip(lo, hi))), factored=factored)
+    return _flat_scan(
+        "random",
+        objective,
+        params,
+        names,
+        n_points,
+        dyn,
+        None,
+        chunk_size=chunk_size,
+        max_memory_bytes=max_memory_bytes,
+        batching=batching,
+        mesh=mesh,
+        blocks_per_call=blocks_per_call,
+        progress=progress,
+        keep_values=keep_values,
+        keep_points=keep_points,
+        on_chunk=on_chunk,
+        box=dict(zip(names, zip(lo, hi, strict=False), strict=False)),
+        factored=factored,
+    )
 
 
-def grid_scan(objective, params: Params, x_name: str, xs, y_name: str, ys, *, chunk: int = 16384,
-              max_memory_bytes: int | None = None, batching: str = "grid", mesh=None, progress=None,
-              factored="auto") -> np.ndarray:
+def grid_scan(
+    objective,
+    params: Params,
+    x_name: str,
+    xs,
+    y_name: str,
+    ys,
+    *,
+    chunk: int = 16384,
+    max_memory_bytes: int | None = None,
+    batching: str = "grid",
+    mesh=None,
+    progress=None,
+    factored="auto",
+) -> np.ndarray:
     """χ² on the grid ``xs × ys``, an array of shape ``(len(ys), len(xs))``,
     evaluated in blocks of at most ``chunk`` points (see :func:`grid_scan_nd`,
     which returns the timing and sizing with the values)."""
     check_names((x_name, y_name))
-    result = grid_scan_nd(objective, params, {y_name: ys, x_name: xs}, chunk_size=chunk,
-                          max_memory_bytes=max_memory_bytes, batching=batching, mesh=mesh, progress=progress,
-                          check_ranges=False, factored=factored)
+    result = grid_scan_nd(
+        objective,
+        params,
+        {y_name: ys, x_name: xs},
+        chunk_size=chunk,
+        max_memory_bytes=max_memory_bytes,
+        batching=batching,
+        mesh=mesh,
+        progress=progress,
+        check_ranges=False,
+        factored=factored,
+    )
     return result.values
 
 

@@ -48,17 +48,17 @@ def _evaluate(objective, params: Params, names, columns, batching: str):
     """Objective at the points ``columns`` (one 1-D array per name), flat vmap."""
     if batching == "all":
         n = columns[0].shape[0]
-        batch = jax.tree.map(lambda v: jnp.broadcast_to(v, (n,) + jnp.shape(v)), params)
-        batch = batch.replace(**dict(zip(names, columns)))
+        batch = jax.tree.map(lambda v: jnp.broadcast_to(v, (n, *jnp.shape(v))), params)
+        batch = batch.replace(**dict(zip(names, columns, strict=False)))
         return jax.vmap(objective)(batch)
-    return jax.vmap(lambda *vals: objective(params.replace(**dict(zip(names, vals)))))(*columns)
+    return jax.vmap(lambda *vals: objective(params.replace(**dict(zip(names, vals, strict=False)))))(*columns)
 
 
 def _nested_grid(objective, params: Params, names, coords):
     """Objective on the product of ``coords`` by one nested vmap per axis."""
 
     def point(*vals):
-        return objective(params.replace(**dict(zip(names, vals))))
+        return objective(params.replace(**dict(zip(names, vals, strict=False))))
 
     fn = point
     k = len(names)
@@ -71,8 +71,8 @@ def _block(spec: _BlockSpec, objective, params: Params, dyn, block_input):
     if spec.kind == "grid":
         axes = dyn  # padded axis arrays
         idx, coords = block_input, []
-        strides = [math.prod(spec.n_tiles[i + 1:]) for i in range(len(spec.n_tiles))]
-        for ax, t, stride, m in zip(axes, spec.tile, strides, spec.n_tiles):
+        strides = [math.prod(spec.n_tiles[i + 1 :]) for i in range(len(spec.n_tiles))]
+        for ax, t, stride, m in zip(axes, spec.tile, strides, spec.n_tiles, strict=False):
             j = (idx // stride) % m
             coords.append(jax.lax.dynamic_slice_in_dim(ax, j * t, t))
         if spec.batching == "grid":
@@ -81,7 +81,9 @@ def _block(spec: _BlockSpec, objective, params: Params, dyn, block_input):
         values = _evaluate(objective, params, spec.names, [m.ravel() for m in mesh], spec.batching)
         return values.reshape(spec.tile)
     if spec.kind == "points":
-        return _evaluate(objective, params, spec.names, [block_input[:, i] for i in range(len(spec.names))], spec.batching)
+        return _evaluate(
+            objective, params, spec.names, [block_input[:, i] for i in range(len(spec.names))], spec.batching
+        )
     # random: uniform in the box, from a key folded with the block's index
     key, lo, hi = dyn
     u = jax.random.uniform(jax.random.fold_in(key, block_input), (spec.block, len(spec.names)), dtype=lo.dtype)
@@ -111,7 +113,7 @@ def _call(spec: _BlockSpec, mesh, objective, params, dyn, block_inputs, n_valid)
 
         shapes = jax.eval_shape(one, jax.tree.map(lambda x: x[0], block_inputs))
         k = block_inputs.shape[0]
-        init = jax.tree.map(lambda s: jnp.zeros((k,) + s.shape, s.dtype), shapes)
+        init = jax.tree.map(lambda s: jnp.zeros((k, *s.shape), s.dtype), shapes)
 
         def body(i, out):
             value = one(jax.lax.dynamic_index_in_dim(block_inputs, i, 0, keepdims=False))
@@ -150,11 +152,10 @@ def _grid_tile(lengths, chunk: int) -> tuple[int, ...]:
     order = sorted(range(len(lengths)), key=lambda i: lengths[i])
     for pos, i in enumerate(order):
         left = len(order) - pos
-        t = max(1, min(lengths[i], int(math.floor(remaining ** (1.0 / left) + 1e-9))))
+        t = max(1, min(lengths[i], math.floor(remaining ** (1.0 / left) + 1e-9)))
         tile[i] = t
         remaining = max(1, remaining // t)
     return tuple(tile)
-
 
 
 def _progress_hook(progress, total: int):
@@ -167,8 +168,10 @@ def _progress_hook(progress, total: int):
     try:
         from tqdm.auto import tqdm
     except ImportError:  # optional dependency
+
         def report(done):
             print(f"scan: {done:,}/{total:,} points", file=sys.stderr)
+
         return report, (lambda: None)
     bar = tqdm(total=total, unit="pt", unit_scale=True, desc="scan")
     state = {"done": 0}
@@ -184,8 +187,21 @@ def _place(host: np.ndarray, mesh):
     return host if mesh is None else shard_points(host, mesh)
 
 
-def _plan(spec_for, n_points: int, n_blocks_for, objective, params, dyn_for, input_for, *, chunk_size, max_memory_bytes,
-          blocks_per_call, mesh, default_chunk=DEFAULT_CHUNK_SIZE):
+def _plan(
+    spec_for,
+    n_points: int,
+    n_blocks_for,
+    objective,
+    params,
+    dyn_for,
+    input_for,
+    *,
+    chunk_size,
+    max_memory_bytes,
+    blocks_per_call,
+    mesh,
+    default_chunk=DEFAULT_CHUNK_SIZE,
+):
     """Choose the block size (from ``chunk_size`` or the memory budget) and the
     number of blocks per call; returns (spec, blocks_per_call, notes)."""
     n_dev = 1 if mesh is None else mesh.size
@@ -196,7 +212,9 @@ def _plan(spec_for, n_points: int, n_blocks_for, objective, params, dyn_for, inp
         measured = []
         for s in sizes:
             sp = spec_for(s)
-            measured.append((sp.points_per_block, _compiled_bytes(sp, None, objective, params, dyn_for(sp), input_for(sp, 1))))
+            measured.append(
+                (sp.points_per_block, _compiled_bytes(sp, None, objective, params, dyn_for(sp), input_for(sp, 1)))
+            )
         (n1, m1), (n2, m2) = measured
         if m1 < 0 or n2 == n1:
             chunk = chunk_size or default_chunk
@@ -208,8 +226,10 @@ def _plan(spec_for, n_points: int, n_blocks_for, objective, params, dyn_for, inp
             # the budget holds one block's working set plus the calls' outputs (8 B/pt each)
             chunk = int((budget - fixed) / (per_point + 48.0))
             if chunk < 1:
-                raise ValueError(f"max_memory_bytes={budget:,} is below the fixed footprint of one block "
-                                 f"({fixed:,.0f} bytes measured); raise it")
+                raise ValueError(
+                    f"max_memory_bytes={budget:,} is below the fixed footprint of one block "
+                    f"({fixed:,.0f} bytes measured); raise it"
+                )
         chunk = min(chunk, int(chunk_size or default_chunk), n_points)
     else:
         chunk = min(int(chunk_size or default_chunk), n_points)
@@ -240,8 +260,19 @@ def _plan(spec_for, n_points: int, n_blocks_for, objective, params, dyn_for, inp
         chunk = max(1, chunk // 2)
 
 
-def _run(spec: _BlockSpec, k: int, n_blocks: int, mesh, objective, params, dyn, input_for_range, write, progress,
-         n_points: int):
+def _run(
+    spec: _BlockSpec,
+    k: int,
+    n_blocks: int,
+    mesh,
+    objective,
+    params,
+    dyn,
+    input_for_range,
+    write,
+    progress,
+    n_points: int,
+):
     """The host loop: calls of ``k`` blocks, two in flight, ``write(first_block, out)`` per call."""
     n_calls = math.ceil(n_blocks / k)
     n_dev = 1 if mesh is None else mesh.size
@@ -285,5 +316,7 @@ def _check_axis(name: str, values, check_ranges: bool) -> np.ndarray:
         spec = PARAMETERS[name]
         for v in (arr.min(), arr.max()):
             if not spec.contains(float(v)):
-                raise ParameterError(f"scan values of {name!r} reach {v:g}, outside its physical range {spec.range_text}")
+                raise ParameterError(
+                    f"scan values of {name!r} reach {v:g}, outside its physical range {spec.range_text}"
+                )
     return arr

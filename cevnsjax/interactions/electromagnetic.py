@@ -64,5 +64,3 @@ def millicharge_shift(Z, q_nu, q2):
     a positive q_nu raises g_V^p for the ν̄e beam, i.e. interferes destructively
     with the (negative) Standard Model weak charge."""
     return Z * 2.0 * jnp.sqrt(2.0) * jnp.pi * units.ALPHA_EM * q_nu / (units.G_FERMI * q2)
-
-

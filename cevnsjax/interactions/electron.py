@@ -6,7 +6,6 @@ import jax.numpy as jnp
 
 from .. import units
 
-
 # --- ν̄e–electron elastic scattering (electron channel, physics spec §3.7) --------
 #
 # Per free electron, in units of the prefactor G_F² m_e / (2π) [MeV⁻³]:

@@ -70,5 +70,3 @@ def scalar_to_weak_ratio(mass, charge, g, m_phi, recoil):
     x = 2.0 * mass * recoil + m_phi**2
     a = g**2 * charge * (0.5 / units.G_FERMI)
     return a**2 * ((mass * recoil) / x) / x
-
-

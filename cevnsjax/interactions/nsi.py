@@ -8,8 +8,7 @@ connect (ε_eμ to ν_e and ν_μ, ε_eτ to ν_e).
 
 from __future__ import annotations
 
+
 def nsi_charge(Z, N, eps_u, eps_d):
     """Z (2ε^u + ε^d) + N (ε^u + 2ε^d): the NSI contribution to a weak charge."""
     return Z * (2.0 * eps_u + eps_d) + N * (eps_u + 2.0 * eps_d)
-
-

@@ -66,7 +66,11 @@ def weak_couplings(sin2_theta_w, couplings: str = "tree", flavour: str = "nu_mu"
     if couplings == "tree":
         return 0.5 - 2.0 * sin2_theta_w, -0.5 + 0.0 * sin2_theta_w
     if couplings == "radiative":
-        gp = G_V_P_RADIATIVE - 2.0 * (sin2_theta_w - units.SIN2_THETA_W_LOW_ENERGY) + proton_coupling_offset(flavour, couplings)
+        gp = (
+            G_V_P_RADIATIVE
+            - 2.0 * (sin2_theta_w - units.SIN2_THETA_W_LOW_ENERGY)
+            + proton_coupling_offset(flavour, couplings)
+        )
         return gp, G_V_N_RADIATIVE + 0.0 * sin2_theta_w
     raise ValueError(f"couplings: unknown {couplings!r}; allowed: {', '.join(COUPLINGS)}")
 
@@ -93,5 +97,3 @@ def cevns_differential_cross_section(energy, recoil, mass, weak_charge_value, fo
     """dσ/dT [MeV⁻³] for neutrino energy ``energy`` and recoil ``recoil`` [MeV]."""
     prefactor = units.G_FERMI**2 * mass / jnp.pi
     return prefactor * weak_charge_value**2 * form_factor_value**2 * cevns_kinematic_factor(energy, recoil, mass)
-
-

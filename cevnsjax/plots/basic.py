@@ -21,9 +21,22 @@ def _visible_range(xs, dchi2, top):
     return max(xs[0], lo - pad), min(xs[-1], hi + pad)
 
 
-def profile_plot(xs, delta_chi2, *, xlabel: str, interval=None, best_fit=None, levels=((1.0, "68 % CL"),),
-                 reference=None, path, title=None, xscale: str = "linear", marker_label: str | None = None,
-                 context: str | None = None, dof: int = 1) -> list[str]:
+def profile_plot(
+    xs,
+    delta_chi2,
+    *,
+    xlabel: str,
+    interval=None,
+    best_fit=None,
+    levels=((1.0, "68 % CL"),),
+    reference=None,
+    path,
+    title=None,
+    xscale: str = "linear",
+    marker_label: str | None = None,
+    context: str | None = None,
+    dof: int = 1,
+) -> list[str]:
     """Δχ² profile of one parameter with horizontal confidence-level lines, the
     profile interval shaded and an optional published reference ``(value, error,
     label)`` (error None: drawn as a line). ``levels``: ``(Δχ², name)`` pairs; a
@@ -37,8 +50,9 @@ def profile_plot(xs, delta_chi2, *, xlabel: str, interval=None, best_fit=None, l
         fig, ax = plt.subplots()
         ax.plot(xs, delta_chi2, color="k", lw=1.8, label="profile likelihood")
         for i, (level, name) in enumerate(levels):
-            ax.axhline(level, color="0.4", ls=("--", ":", "-.")[i % 3], lw=1,
-                       label=rf"{name} ($\Delta\chi^2$ = {level:.2f})")
+            ax.axhline(
+                level, color="0.4", ls=("--", ":", "-.")[i % 3], lw=1, label=rf"{name} ($\Delta\chi^2$ = {level:.2f})"
+            )
         if interval is not None and None not in interval:
             ax.axvspan(interval[0], interval[1], color=CONUS_COLOR, alpha=0.15, label="profile interval")
         if best_fit is not None:
@@ -62,8 +76,21 @@ def profile_plot(xs, delta_chi2, *, xlabel: str, interval=None, best_fit=None, l
         return save(fig, path, csv_columns={"x": xs, "delta_chi2": delta_chi2})
 
 
-def contour_plot(xs, ys, delta_chi2, contours: dict, *, xlabel: str, ylabel: str, path, points=(), lines=(),
-                 title=None, context: str | None = None, expected: bool = False) -> list[str]:
+def contour_plot(
+    xs,
+    ys,
+    delta_chi2,
+    contours: dict,
+    *,
+    xlabel: str,
+    ylabel: str,
+    path,
+    points=(),
+    lines=(),
+    title=None,
+    context: str | None = None,
+    expected: bool = False,
+) -> list[str]:
     """Allowed regions in a plane: filled Δχ² below the largest level, one
     contour line per level named by its confidence level (2 parameters), marked
     points ``(x, y, label)`` and straight lines ``(slope, intercept, label)``."""
@@ -75,8 +102,9 @@ def contour_plot(xs, ys, delta_chi2, contours: dict, *, xlabel: str, ylabel: str
         for i, level in enumerate(levels):
             name = level_name(level, 2) + (" expected" if expected else "") + " (allowed)"
             for j, line in enumerate(contours[level]):
-                ax.plot(line[:, 0], line[:, 1], color=CONUS_COLOR, ls=styles[i % 3], lw=1.4,
-                        label=name if j == 0 else None)
+                ax.plot(
+                    line[:, 0], line[:, 1], color=CONUS_COLOR, ls=styles[i % 3], lw=1.4, label=name if j == 0 else None
+                )
         for slope, intercept, line_label in lines:
             x = np.asarray([xs[0], xs[-1]])
             ax.plot(x, slope * x + intercept, color="0.3", lw=0.8, ls="-.", label=line_label)
@@ -96,8 +124,9 @@ def contours_label(level: float, dof: int = 2) -> str:
     return level_name(level, dof)
 
 
-def channel_spectra_plot(bin_lo_eV, bin_hi_eV, components: dict, *, path, title=None,
-                         context: str | None = None) -> list[str]:
+def channel_spectra_plot(
+    bin_lo_eV, bin_hi_eV, components: dict, *, path, title=None, context: str | None = None
+) -> list[str]:
     """Counts per keVee versus reconstructed energy for several components
     (nuclear and electron recoils, background), as step lines; a CSV beside."""
     with plt.rc_context(STYLE):

@@ -15,7 +15,7 @@ def hpd_interval(x, prob: float) -> tuple[float, float]:
     x = np.sort(np.asarray(x, float).ravel())
     n = x.size
     k = max(int(np.ceil(prob * n)), 1)
-    widths = x[k - 1:] - x[: n - k + 1]
+    widths = x[k - 1 :] - x[: n - k + 1]
     i = int(np.argmin(widths))
     return float(x[i]), float(x[i + k - 1])
 
@@ -27,9 +27,19 @@ def hpd_levels(density, probs):
     return [float(flat[min(np.searchsorted(cum, p), flat.size - 1)]) for p in probs]
 
 
-def corner_plot_samples(samples: dict, path, *, names=None, probs=(0.68, 0.9), upper_limits=(), units=None,
-                        reference: dict | None = None, context: str | None = None, bins: int = 40,
-                        smooth: float = 1.2) -> list[str]:
+def corner_plot_samples(
+    samples: dict,
+    path,
+    *,
+    names=None,
+    probs=(0.68, 0.9),
+    upper_limits=(),
+    units=None,
+    reference: dict | None = None,
+    context: str | None = None,
+    bins: int = 40,
+    smooth: float = 1.2,
+) -> list[str]:
     """Corner plot of ``samples`` (name → 1-D array or (chains, draws)).
     Diagonal: marginal histograms with the ``probs`` credible intervals (HPD)
     marked, or for names in ``upper_limits`` the one-sided upper limit (the
@@ -56,12 +66,19 @@ def corner_plot_samples(samples: dict, path, *, names=None, probs=(0.68, 0.9), u
                     ax.hist(x[xn], bins=bins, density=True, histtype="stepfilled", color="0.75", edgecolor="0.35")
                     if xn in upper_limits:
                         lim = float(np.quantile(x[xn], probs[-1]))
-                        ax.axvline(lim, color=CONUS_COLOR, lw=1.6,
-                                   label=f"{100 * probs[-1]:.4g} % credible upper limit")
+                        ax.axvline(
+                            lim, color=CONUS_COLOR, lw=1.6, label=f"{100 * probs[-1]:.4g} % credible upper limit"
+                        )
                         ax.axvspan(lim, x[xn].max(), color=CONUS_COLOR, alpha=0.12)
-                        ax.annotate(f"< {sci(lim, units.get(xn, ''))}", xy=(lim, 1.0),
-                                    xycoords=("data", "axes fraction"), xytext=(3, -12), textcoords="offset points",
-                                    fontsize=8, color=CONUS_COLOR)
+                        ax.annotate(
+                            f"< {sci(lim, units.get(xn, ''))}",
+                            xy=(lim, 1.0),
+                            xycoords=("data", "axes fraction"),
+                            xytext=(3, -12),
+                            textcoords="offset points",
+                            fontsize=8,
+                            color=CONUS_COLOR,
+                        )
                     else:
                         for p, ls in zip(probs, ("-", "--", ":"), strict=False):
                             lo, hi = hpd_interval(x[xn], p)
@@ -76,7 +93,7 @@ def corner_plot_samples(samples: dict, path, *, names=None, probs=(0.68, 0.9), u
                     levels = sorted(set(hpd_levels(h, probs)))
                     xc, yc = 0.5 * (xe[1:] + xe[:-1]), 0.5 * (ye[1:] + ye[:-1])
                     shades = ("#e8a89f", CONUS_COLOR)
-                    ax.contourf(xc, yc, h.T, levels=[*levels, h.max() + 1], colors=shades[-len(levels):], alpha=0.6)
+                    ax.contourf(xc, yc, h.T, levels=[*levels, h.max() + 1], colors=shades[-len(levels) :], alpha=0.6)
                     ax.contour(xc, yc, h.T, levels=levels, colors=[CONUS_COLOR], linewidths=0.8)
                     if yn in reference:
                         ax.axhline(reference[yn], color="k", lw=0.8)

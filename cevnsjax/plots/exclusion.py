@@ -8,8 +8,11 @@ import numpy as np
 
 from .style import CONUS_COLOR, PALETTE, STYLE, cl_label, legend_outside, save, stamp
 
-MODEL_TITLES = {"vector-universal": "light vector mediator, universal couplings",
-                "vector-bl": r"light vector mediator, $B-L$", "scalar": "light scalar mediator, universal couplings"}
+MODEL_TITLES = {
+    "vector-universal": "light vector mediator, universal couplings",
+    "vector-bl": r"light vector mediator, $B-L$",
+    "scalar": "light scalar mediator, universal couplings",
+}
 
 
 def _island_bands(masses, islands):
@@ -23,8 +26,16 @@ def _island_bands(masses, islands):
     return bands
 
 
-def exclusion_plot(curves: dict, *, model: str, path, expected=False, published=(), context: str | None = None,
-                   y_top: float | None = None) -> list[str]:
+def exclusion_plot(
+    curves: dict,
+    *,
+    model: str,
+    path,
+    expected=False,
+    published=(),
+    context: str | None = None,
+    y_top: float | None = None,
+) -> list[str]:
     """Coupling limits versus mediator mass (log-log). ``curves``: name →
     ``{"masses_MeV", "coupling_limits", "allowed_islands", "cl"}`` (the
     ``exclusion`` verb's result). The region above each curve is shaded as
@@ -52,9 +63,16 @@ def exclusion_plot(curves: dict, *, model: str, path, expected=False, published=
             ax.fill_between(m, g, top, color=colour, alpha=0.12, lw=0, label=f"excluded ({name})")
             for k, (lo, hi) in enumerate(_island_bands(m, res.get("allowed_islands") or [[] for _ in m])):
                 ok = np.isfinite(lo) & np.isfinite(hi)
-                ax.fill_between(m, np.where(ok, lo, np.nan), np.where(ok, hi, np.nan), facecolor="white",
-                                edgecolor=colour, hatch="///", lw=0.8,
-                                label="allowed again (weak charge flipped)" if k == 0 and ok.any() else None)
+                ax.fill_between(
+                    m,
+                    np.where(ok, lo, np.nan),
+                    np.where(ok, hi, np.nan),
+                    facecolor="white",
+                    edgecolor=colour,
+                    hatch="///",
+                    lw=0.8,
+                    label="allowed again (weak charge flipped)" if k == 0 and ok.any() else None,
+                )
                 columns[f"{name} island{k} low"] = lo
                 columns[f"{name} island{k} high"] = hi
             columns[f"{name} mass [MeV]"] = m

@@ -16,10 +16,22 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 STYLE = {
-    "figure.figsize": (6.4, 4.2), "font.size": 11, "axes.labelsize": 12, "axes.titlesize": 11,
-    "xtick.labelsize": 10, "ytick.labelsize": 10, "legend.fontsize": 9, "axes.grid": True, "grid.alpha": 0.3,
-    "axes.spines.top": False, "axes.spines.right": False, "legend.frameon": False, "savefig.dpi": 150,
-    "mathtext.fontset": "cm", "axes.formatter.use_mathtext": True, "font.family": "serif",
+    "figure.figsize": (6.4, 4.2),
+    "font.size": 11,
+    "axes.labelsize": 12,
+    "axes.titlesize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 9,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "savefig.dpi": 150,
+    "mathtext.fontset": "cm",
+    "axes.formatter.use_mathtext": True,
+    "font.family": "serif",
     "font.serif": ["DejaVu Serif"],
 }
 CONUS_COLOR = "#c0392b"
@@ -60,11 +72,13 @@ def cl_label(cl: float, *, expected: bool = False) -> str:
 def delta_chi2_to_cl(level: float, dof: int) -> float:
     """Confidence level of a Δχ² threshold for ``dof`` parameters (Wilks)."""
     from scipy.stats import chi2
+
     return float(chi2.cdf(level, dof))
 
 
 def cl_to_delta_chi2(cl: float, dof: int) -> float:
     from scipy.stats import chi2
+
     return float(chi2.ppf(cl, dof))
 
 
@@ -86,7 +100,7 @@ def sci(value: float, unit: str = "", digits: int = 2) -> str:
         mant, exp = 0.0, 0
     else:
         exp = math.floor(math.log10(abs(value)))
-        mant = value / 10 ** exp
+        mant = value / 10**exp
         if round(mant, digits - 1) >= 10:
             mant, exp = mant / 10, exp + 1
     body = f"{mant:.{digits - 1}f}" + (rf"\times10^{{{exp}}}" if exp else "")

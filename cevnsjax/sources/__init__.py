@@ -28,8 +28,10 @@ def source_schema() -> dict:
         "required": ["type"],
         "properties": {"type": {"enum": list(SOURCE_TYPES)}},
         "allOf": [
-            {"if": {"properties": {"type": {"const": name}}, "required": ["type"]},
-             "then": {k: v for k, v in module.SCHEMA.items() if k != "$schema"}}
+            {
+                "if": {"properties": {"type": {"const": name}}, "required": ["type"]},
+                "then": {k: v for k, v in module.SCHEMA.items() if k != "$schema"},
+            }
             for name, module in SOURCE_TYPES.items()
         ],
     }
@@ -42,12 +44,16 @@ def build_source(block: dict, base_dir: Path | str | None = None, origin: str = 
     read from there); ``origin``: name of the file, for error messages.
     """
     if not isinstance(block, dict):
-        raise SourceError(f"{origin}: field source: expected an object, got {type(block).__name__}; "
-                          f"give a mapping with a 'type' field ({', '.join(map(repr, SOURCE_TYPES))})")
+        raise SourceError(
+            f"{origin}: field source: expected an object, got {type(block).__name__}; "
+            f"give a mapping with a 'type' field ({', '.join(map(repr, SOURCE_TYPES))})"
+        )
     kind = block.get("type")
     if kind not in SOURCE_TYPES:
-        raise SourceError(f"{origin}: field source.type: unknown source type {kind!r}; "
-                          f"known types: {', '.join(map(repr, SOURCE_TYPES))}")
+        raise SourceError(
+            f"{origin}: field source.type: unknown source type {kind!r}; "
+            f"known types: {', '.join(map(repr, SOURCE_TYPES))}"
+        )
     return SOURCE_TYPES[kind].build(block, Path(base_dir) if base_dir is not None else Path("."), origin)
 
 

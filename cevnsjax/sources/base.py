@@ -134,7 +134,7 @@ class Source:
         e_min = np.asarray(e_min, dtype=np.float64)
         orders = tuple(orders)
         powers = np.asarray(orders, dtype=np.float64)
-        out = np.zeros(e_min.shape + (len(orders),))
+        out = np.zeros((*e_min.shape, len(orders)))
         edges = self.breaks.get(flavour, ())
         if flavour in self.spectra and len(edges) >= 2:
             x, w = _leggauss(int(nodes))

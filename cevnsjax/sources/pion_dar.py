@@ -59,7 +59,10 @@ _TIMING = {
         "pulse_weight": {"type": "array", "minItems": 2, "items": {"type": "number", "minimum": 0}},
     },
     "oneOf": [
-        {"required": ["pulse_sigma_ns"], "not": {"anyOf": [{"required": ["pulse_time_ns"]}, {"required": ["pulse_weight"]}]}},
+        {
+            "required": ["pulse_sigma_ns"],
+            "not": {"anyOf": [{"required": ["pulse_time_ns"]}, {"required": ["pulse_weight"]}]},
+        },
         {"required": ["pulse_time_ns", "pulse_weight"], "not": {"required": ["pulse_sigma_ns"]}},
     ],
     "description": "give either pulse_sigma_ns (Gaussian pulse) or pulse_time_ns with pulse_weight (tabulated pulse)",
@@ -77,7 +80,11 @@ SCHEMA = {
         "nu_per_flavour_per_pot": {"type": "number", "exclusiveMinimum": 0, "maximum": 10},
         "protons_on_target": {"type": "number", "exclusiveMinimum": 0, "maximum": 1e30},
         "beam_days": {"type": "number", "exclusiveMinimum": 0, "maximum": 1e5},
-        "distance_m": {"type": "number", "exclusiveMinimum": 0.1, "maximum": 1e4},  # a stopped-pion beam is seen within kilometres
+        "distance_m": {
+            "type": "number",
+            "exclusiveMinimum": 0.1,
+            "maximum": 1e4,
+        },  # a stopped-pion beam is seen within kilometres
         "timing": _TIMING,
     },
 }
@@ -96,6 +103,7 @@ def nu_mu_bar_shape(energy):
 
 
 # --- timing -------------------------------------------------------------------
+
 
 def _trapezoid(y: np.ndarray, x: np.ndarray) -> float:
     return float(np.sum(0.5 * (y[1:] + y[:-1]) * np.diff(x)))
@@ -153,10 +161,14 @@ def _time_fractions(timing: dict):
         """Fraction of ``flavour``'s neutrinos arriving in each bin of ``edges_ns`` [ns]
         (t = 0 at the pulse centre for a Gaussian, on the pulse's own clock if tabulated)."""
         if flavour not in FLAVOURS_EMITTED:
-            raise SourceError(f"pion_dar source: flavour {flavour!r} is not emitted; use one of {', '.join(FLAVOURS_EMITTED)}")
+            raise SourceError(
+                f"pion_dar source: flavour {flavour!r} is not emitted; use one of {', '.join(FLAVOURS_EMITTED)}"
+            )
         edges = np.asarray(edges_ns, dtype=np.float64)
         if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0) or not np.all(np.isfinite(edges)):
-            raise SourceError("pion_dar source: edges_ns must be a 1-d, finite, strictly increasing array of >= 2 times [ns]")
+            raise SourceError(
+                "pion_dar source: edges_ns must be a 1-d, finite, strictly increasing array of >= 2 times [ns]"
+            )
         return np.diff(_arrival_cdf(edges, timing, delayed=flavour != "nu_mu"))
 
     return time_fractions
@@ -168,14 +180,23 @@ def _check_timing(timing: dict, origin: str) -> None:
     times = np.asarray(timing["pulse_time_ns"], dtype=np.float64)
     weights = np.asarray(timing["pulse_weight"], dtype=np.float64)
     if times.size != weights.size:
-        raise fail(origin, "timing.pulse_weight", f"{weights.size} weights for {times.size} times", "give one weight per time")
+        raise fail(
+            origin, "timing.pulse_weight", f"{weights.size} weights for {times.size} times", "give one weight per time"
+        )
     for name, values in (("pulse_time_ns", times), ("pulse_weight", weights)):
         bad = np.flatnonzero(~np.isfinite(values))
         if bad.size:
-            raise fail(origin, f"timing.{name}[{bad[0]}]", f"value {values[bad[0]]} is not finite", "give finite numbers")
+            raise fail(
+                origin, f"timing.{name}[{bad[0]}]", f"value {values[bad[0]]} is not finite", "give finite numbers"
+            )
     bad = np.flatnonzero(np.diff(times) <= 0)
     if bad.size:
-        raise fail(origin, f"timing.pulse_time_ns[{bad[0] + 1}]", "times are not strictly increasing", "sort the pulse table by time")
+        raise fail(
+            origin,
+            f"timing.pulse_time_ns[{bad[0] + 1}]",
+            "times are not strictly increasing",
+            "sort the pulse table by time",
+        )
     if not _trapezoid(weights, times) > 0:
         raise fail(origin, "timing.pulse_weight", "the pulse has zero area", "give some positive weights")
 
@@ -185,10 +206,16 @@ def build(block: dict, base_dir: Path | None = None, origin: str = "experiment")
     validate_block(SCHEMA, block, origin)
     seconds = block["beam_days"] * units.SECONDS_PER_DAY
     distance_cm = block["distance_m"] * units.METRE
-    per_flavour = block["nu_per_flavour_per_pot"] * block["protons_on_target"] / seconds / (4.0 * math.pi * distance_cm**2)
+    per_flavour = (
+        block["nu_per_flavour_per_pot"] * block["protons_on_target"] / seconds / (4.0 * math.pi * distance_cm**2)
+    )
     if not (math.isfinite(per_flavour) and per_flavour > 0):
-        raise fail(origin, "protons_on_target", f"the flux per flavour comes out as {per_flavour:g} cm⁻² s⁻¹",
-                   "check nu_per_flavour_per_pot, protons_on_target, beam_days and distance_m")
+        raise fail(
+            origin,
+            "protons_on_target",
+            f"the flux per flavour comes out as {per_flavour:g} cm⁻² s⁻¹",
+            "check nu_per_flavour_per_pot, protons_on_target, beam_days and distance_m",
+        )
     timing = block.get("timing")
     if timing is not None:
         _check_timing(timing, origin)
@@ -213,10 +240,12 @@ def build(block: dict, base_dir: Path | None = None, origin: str = "experiment")
         "timing": None if timing is None else dict(timing),
     }
     return Source(
-        type=NAME, flavours=FLAVOURS_EMITTED,
+        type=NAME,
+        flavours=FLAVOURS_EMITTED,
         spectra={"nu_e": nu_e, "nu_mu_bar": nu_mu_bar},
         breaks={"nu_e": continuum, "nu_mu": (), "nu_mu_bar": continuum},
         lines=(("nu_mu", E_PROMPT, per_flavour),),
-        e_max=E_DELAYED_MAX, info=info,
+        e_max=E_DELAYED_MAX,
+        info=info,
         time_fractions=None if timing is None else _time_fractions(timing),
     )

@@ -32,8 +32,13 @@ from .base import Source, fail, validate_block
 NAME = "reactor"
 FLAVOUR = "nu_e_bar"
 
-DEFAULTS = {"energy_per_fission": "ma2013", "captures_per_fission": 0.6, "e_max_MeV": 10.0,
-            "spectrum_model": "huber-mueller", "above_8MeV": "polynomial"}
+DEFAULTS = {
+    "energy_per_fission": "ma2013",
+    "captures_per_fission": 0.6,
+    "e_max_MeV": 10.0,
+    "spectrum_model": "huber-mueller",
+    "above_8MeV": "polynomial",
+}
 
 ENERGY_PER_FISSION = {"ma2013": rs.ENERGY_PER_FISSION_MA2013, "kopeikin2004": rs.ENERGY_PER_FISSION_KOPEIKIN2004}
 
@@ -65,10 +70,14 @@ SCHEMA = {
         "total_flux_cm2_s": {"type": "number", "exclusiveMinimum": 0, "maximum": 1e20},
     },
     "allOf": [
-        {"if": {"properties": {"normalisation": {"const": "total_flux"}}, "required": ["normalisation"]},
-         "then": {"required": ["total_flux_cm2_s"]}},
-        {"if": {"properties": {"normalisation": {"const": "thermal_power"}}, "required": ["normalisation"]},
-         "then": {"required": ["thermal_power_GW"]}},
+        {
+            "if": {"properties": {"normalisation": {"const": "total_flux"}}, "required": ["normalisation"]},
+            "then": {"required": ["total_flux_cm2_s"]},
+        },
+        {
+            "if": {"properties": {"normalisation": {"const": "thermal_power"}}, "required": ["normalisation"]},
+            "then": {"required": ["thermal_power_GW"]},
+        },
     ],
 }
 
@@ -90,8 +99,7 @@ def build(block: dict, base_dir: Path | None = None, origin: str = "experiment")
     fractions = block["fission_fractions"]
     total = sum(fractions.values())
     if not math.isclose(total, 1.0, abs_tol=1e-3):
-        raise fail(origin, "fission_fractions", f"fractions sum to {total:.4f}",
-                   "they must sum to 1 (within 0.001)")
+        raise fail(origin, "fission_fractions", f"fractions sum to {total:.4f}", "they must sum to 1 (within 0.001)")
     src = _resolved(block)
     model, tail = src["spectrum_model"], src["above_8MeV"]
     frac = np.asarray(src["fission_fractions"])
@@ -111,7 +119,7 @@ def build(block: dict, base_dir: Path | None = None, origin: str = "experiment")
         "spectrum_model": model,
         "above_8MeV": tail,
         "normalisation": src["normalisation"],
-        "fission_fractions": dict(zip(rs.FISSION_ISOTOPES, src["fission_fractions"])),
+        "fission_fractions": dict(zip(rs.FISSION_ISOTOPES, src["fission_fractions"], strict=False)),
         "captures_per_fission": captures,
         "e_max_MeV": e_max,
         "nu_per_fission": per_fission,
@@ -125,6 +133,14 @@ def build(block: dict, base_dir: Path | None = None, origin: str = "experiment")
         info["energy_per_fission"] = src["energy_per_fission"]
         info["fissions_per_s"] = rs.fission_rate(src["thermal_power_GW"], frac, src["energy_per_fission_MeV"])
         info["thermal_power_equivalent_flux_cm2_s"] = (
-            info["fissions_per_s"] * per_fission / (4.0 * math.pi * (src["distance_m"] * units.METRE) ** 2))
-    return Source(type=NAME, flavours=(FLAVOUR,), spectra={FLAVOUR: spectrum},
-                  breaks={FLAVOUR: breaks}, lines=(), e_max=e_max, info=info)
+            info["fissions_per_s"] * per_fission / (4.0 * math.pi * (src["distance_m"] * units.METRE) ** 2)
+        )
+    return Source(
+        type=NAME,
+        flavours=(FLAVOUR,),
+        spectra={FLAVOUR: spectrum},
+        breaks={FLAVOUR: breaks},
+        lines=(),
+        e_max=e_max,
+        info=info,
+    )

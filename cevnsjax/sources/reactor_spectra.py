@@ -154,8 +154,14 @@ def capture_spectrum(energy, xp=jnp):
     return sum(_allowed_beta_shape(energy, q, xp) / _BETA_NORMS[q] for q in (Q_BETA_U239, Q_BETA_NP239))
 
 
-def reactor_spectrum(energy, fission_fractions, captures_per_fission, model: str = "huber-mueller",
-                     above_8MeV: str = "polynomial", xp=jnp):
+def reactor_spectrum(
+    energy,
+    fission_fractions,
+    captures_per_fission,
+    model: str = "huber-mueller",
+    above_8MeV: str = "polynomial",
+    xp=jnp,
+):
     """Fission-weighted ν̄ spectrum s(E) [MeV⁻¹ per fission] (all fissions).
 
     ``fission_fractions``: array of 4 in :data:`FISSION_ISOTOPES` order (sums to 1).
@@ -178,8 +184,15 @@ def spectrum_breaks(e_max: float, above_8MeV: str = "polynomial") -> tuple[float
     return (*edges, e_max)
 
 
-def neutrinos_per_fission(fission_fractions, captures_per_fission, e_max: float, order: int = 200,
-                          model: str = "huber-mueller", above_8MeV: str = "polynomial", xp=jnp):
+def neutrinos_per_fission(
+    fission_fractions,
+    captures_per_fission,
+    e_max: float,
+    order: int = 200,
+    model: str = "huber-mueller",
+    above_8MeV: str = "polynomial",
+    xp=jnp,
+):
     """∫₀^{e_max} s(E) dE: antineutrinos per fission [1], by piecewise
     Gauss–Legendre between :func:`spectrum_breaks` (s is smooth on each piece)."""
     edges = spectrum_breaks(e_max, above_8MeV)
@@ -188,8 +201,9 @@ def neutrinos_per_fission(fission_fractions, captures_per_fission, e_max: float,
     for lo, hi in itertools.pairwise(edges):
         half = 0.5 * (hi - lo)
         e = xp.asarray(lo + half + half * x)
-        total = total + xp.sum(half * w * reactor_spectrum(e, fission_fractions, captures_per_fission,
-                                                          model, above_8MeV, xp))
+        total = total + xp.sum(
+            half * w * reactor_spectrum(e, fission_fractions, captures_per_fission, model, above_8MeV, xp)
+        )
     return total
 
 
@@ -210,9 +224,16 @@ def flux_scale(source) -> float:
     distance_cm = source["distance_m"] * units.METRE
     mode = source["normalisation"]
     if mode == "total_flux":
-        per_fission = float(neutrinos_per_fission(
-            fractions, source["captures_per_fission"], source["e_max_MeV"],
-            model=source.get("spectrum_model", "huber-mueller"), above_8MeV=source.get("above_8MeV", "polynomial"), xp=np))
+        per_fission = float(
+            neutrinos_per_fission(
+                fractions,
+                source["captures_per_fission"],
+                source["e_max_MeV"],
+                model=source.get("spectrum_model", "huber-mueller"),
+                above_8MeV=source.get("above_8MeV", "polynomial"),
+                xp=np,
+            )
+        )
         return source["total_flux_cm2_s"] / per_fission
     if mode == "thermal_power":
         rate = fission_rate(source["thermal_power_GW"], fractions, source["energy_per_fission_MeV"])

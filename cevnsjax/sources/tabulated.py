@@ -53,10 +53,14 @@ SCHEMA = {
         {"required": ["energy_MeV", "dphi_dE"], "not": {"required": ["spectrum_file"]}},
         {"required": ["spectrum_file"], "not": {"anyOf": [{"required": ["energy_MeV"]}, {"required": ["dphi_dE"]}]}},
     ],
-    "description": "give the spectrum either inline (energy_MeV and dphi_dE) or as spectrum_file, exactly one of the two",
+    "description": (
+        "give the spectrum either inline (energy_MeV and dphi_dE) or as spectrum_file, exactly one of the two"
+    ),
     "allOf": [
-        {"if": {"properties": {"normalisation": {"const": "total_flux"}}, "required": ["normalisation"]},
-         "then": {"required": ["total_flux_cm2_s"]}},
+        {
+            "if": {"properties": {"normalisation": {"const": "total_flux"}}, "required": ["normalisation"]},
+            "then": {"required": ["total_flux_cm2_s"]},
+        },
     ],
 }
 
@@ -68,8 +72,12 @@ def read_spectrum_file(path: Path, origin: str) -> tuple[np.ndarray, np.ndarray]
     """Read a two-column table (energy [MeV], dΦ/dE); errors name the file and line."""
     where = "spectrum_file"
     if not path.is_file():
-        raise fail(origin, where, f"file {str(path)!r} does not exist",
-                   "give the path of an existing file (relative paths are read from the experiment file's directory)")
+        raise fail(
+            origin,
+            where,
+            f"file {str(path)!r} does not exist",
+            "give the path of an existing file (relative paths are read from the experiment file's directory)",
+        )
     try:
         text = path.read_text()
     except (OSError, UnicodeDecodeError) as exc:
@@ -81,15 +89,25 @@ def read_spectrum_file(path: Path, origin: str) -> tuple[np.ndarray, np.ndarray]
             continue
         cells = [c for c in re.split(r"[,\s]+", content) if c]
         if len(cells) != 2:
-            raise fail(origin, where, f"file {str(path)!r} line {number}: {len(cells)} columns",
-                       "give exactly two columns per line: energy [MeV] and dΦ/dE")
+            raise fail(
+                origin,
+                where,
+                f"file {str(path)!r} line {number}: {len(cells)} columns",
+                "give exactly two columns per line: energy [MeV] and dΦ/dE",
+            )
         try:
             rows.append((float(cells[0]), float(cells[1])))
         except ValueError:
-            raise fail(origin, where, f"file {str(path)!r} line {number}: {content!r} is not two numbers",
-                       "write each line as two numbers, e.g. '1.5 2.3e12'") from None
+            raise fail(
+                origin,
+                where,
+                f"file {str(path)!r} line {number}: {content!r} is not two numbers",
+                "write each line as two numbers, e.g. '1.5 2.3e12'",
+            ) from None
     if not rows:
-        raise fail(origin, where, f"file {str(path)!r} holds no data lines", "give at least two lines of energy and dΦ/dE")
+        raise fail(
+            origin, where, f"file {str(path)!r} holds no data lines", "give at least two lines of energy and dΦ/dE"
+        )
     table = np.asarray(rows, dtype=np.float64)
     return table[:, 0], table[:, 1]
 
@@ -108,16 +126,26 @@ def _check_table(energy: np.ndarray, dphi: np.ndarray, origin: str, field_e: str
             raise fail(origin, at(name, bad[0]), f"value {values[bad[0]]} is not finite", "give finite numbers")
     bad = np.flatnonzero(energy <= 0)
     if bad.size:
-        raise fail(origin, at(field_e, bad[0]), f"energy {energy[bad[0]]:g} MeV is not positive", "energies must be > 0")
+        raise fail(
+            origin, at(field_e, bad[0]), f"energy {energy[bad[0]]:g} MeV is not positive", "energies must be > 0"
+        )
     bad = np.flatnonzero(energy > E_TABLE_MAX)
     if bad.size:
-        raise fail(origin, at(field_e, bad[0]), f"energy {energy[bad[0]]:g} MeV is above {E_TABLE_MAX:g} MeV",
-                   "energies are in MeV; check the unit")
+        raise fail(
+            origin,
+            at(field_e, bad[0]),
+            f"energy {energy[bad[0]]:g} MeV is above {E_TABLE_MAX:g} MeV",
+            "energies are in MeV; check the unit",
+        )
     bad = np.flatnonzero(np.diff(energy) <= 0)
     if bad.size:
         i = bad[0] + 1
-        raise fail(origin, at(field_e, i), f"energy {energy[i]:g} MeV does not exceed the previous {energy[i - 1]:g} MeV",
-                   "energies must be strictly increasing")
+        raise fail(
+            origin,
+            at(field_e, i),
+            f"energy {energy[i]:g} MeV does not exceed the previous {energy[i - 1]:g} MeV",
+            "energies must be strictly increasing",
+        )
     bad = np.flatnonzero(dphi < 0)
     if bad.size:
         raise fail(origin, at(field_phi, bad[0]), f"dΦ/dE = {dphi[bad[0]]:g} is negative", "a flux must be >= 0")
@@ -150,8 +178,10 @@ def build(block: dict, base_dir: Path | None = None, origin: str = "experiment")
     else:
         scale = 1.0
     if not (math.isfinite(scale) and scale > 0):
-        raise SourceError(f"{origin}: field source.dphi_dE: the table integrates to {table_integral:g}; "
-                          "give a spectrum with a finite, positive integral")
+        raise SourceError(
+            f"{origin}: field source.dphi_dE: the table integrates to {table_integral:g}; "
+            "give a spectrum with a finite, positive integral"
+        )
     lo, hi = float(energy[0]), float(energy[-1])
 
     def spectrum(e):
@@ -171,5 +201,12 @@ def build(block: dict, base_dir: Path | None = None, origin: str = "experiment")
     }
     if "spectrum_file" in block:
         info["spectrum_file"] = str(block["spectrum_file"])
-    return Source(type=NAME, flavours=(flavour,), spectra={flavour: spectrum},
-                  breaks={flavour: tuple(float(x) for x in energy)}, lines=(), e_max=hi, info=info)
+    return Source(
+        type=NAME,
+        flavours=(flavour,),
+        spectra={flavour: spectrum},
+        breaks={flavour: tuple(float(x) for x in energy)},
+        lines=(),
+        e_max=hi,
+        info=info,
+    )

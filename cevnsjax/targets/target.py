@@ -130,7 +130,9 @@ class Target:
 
 def _check_name(name: str, what: str) -> None:
     if not NAME_PATTERN.match(name):
-        raise TargetError(f"{what} {name!r} is not a valid name (letters, digits, _ + -); give a path ending in .json for a file")
+        raise TargetError(
+            f"{what} {name!r} is not a valid name (letters, digits, _ + -); give a path ending in .json for a file"
+        )
 
 
 def _number(value, where: str, *, positive=False, lo=None, hi=None) -> float:
@@ -160,14 +162,25 @@ def parse_element(data: dict, origin: str) -> Element:
         if not isinstance(iso, dict) or not {"A", "abundance", "atomic_mass_u"} <= set(iso):
             raise TargetError(f"{where}: needs A, abundance and atomic_mass_u")
         A = int(_number(iso["A"], f"{where}.A", lo=Z, hi=400))
-        isotopes.append(Isotope(A=A, Z=Z, abundance=_number(iso["abundance"], f"{where}.abundance", lo=0, hi=1),
-                                atomic_mass_u=_number(iso["atomic_mass_u"], f"{where}.atomic_mass_u", lo=0.5 * A, hi=1.5 * A)))
+        isotopes.append(
+            Isotope(
+                A=A,
+                Z=Z,
+                abundance=_number(iso["abundance"], f"{where}.abundance", lo=0, hi=1),
+                atomic_mass_u=_number(iso["atomic_mass_u"], f"{where}.atomic_mass_u", lo=0.5 * A, hi=1.5 * A),
+            )
+        )
     total = sum(i.abundance for i in isotopes)
     if not math.isclose(total, 1.0, abs_tol=1e-3):
         raise TargetError(f"{origin}: field isotopes: abundances sum to {total:.5f}; they must sum to 1 (±0.001)")
-    shells = tuple((_number(sh.get("binding_keV"), f"{origin}: field electron_shells_keV[{k}].binding_keV", positive=True) * units.keV,
-                    int(_number(sh.get("electrons"), f"{origin}: field electron_shells_keV[{k}].electrons", lo=1, hi=32)))
-                   for k, sh in enumerate(data.get("electron_shells_keV", [])))
+    shells = tuple(
+        (
+            _number(sh.get("binding_keV"), f"{origin}: field electron_shells_keV[{k}].binding_keV", positive=True)
+            * units.keV,
+            int(_number(sh.get("electrons"), f"{origin}: field electron_shells_keV[{k}].electrons", lo=1, hi=32)),
+        )
+        for k, sh in enumerate(data.get("electron_shells_keV", []))
+    )
     return Element(symbol=str(data["symbol"]), Z=Z, isotopes=tuple(isotopes), shells=shells)
 
 
@@ -177,7 +190,10 @@ def load_element(symbol: str) -> Element:
     path = data_root() / "elements" / f"{symbol}.json"
     if not path.is_file():
         shipped = sorted(p.stem for p in (data_root() / "elements").glob("*.json"))
-        raise TargetError(f"unknown element {symbol!r}; shipped elements: {', '.join(shipped)} (or define it under 'elements' in the target file)")
+        raise TargetError(
+            f"unknown element {symbol!r}; shipped elements: {', '.join(shipped)} (or define it under 'elements' in "
+            "the target file)"
+        )
     return parse_element(read_json_file(path, "element file", TargetError), str(path))
 
 
@@ -198,7 +214,10 @@ def resolve_target_path(name_or_path: str | Path, base_dir: Path | None = None) 
     _check_name(text, "target")
     path = data_root() / "targets" / f"{text}.json"
     if not path.is_file():
-        raise TargetError(f"unknown target {text!r}; shipped targets: {', '.join(available_targets())}, or give the path of a .json file")
+        raise TargetError(
+            f"unknown target {text!r}; shipped targets: {', '.join(available_targets())}, or give the path of a .json "
+            "file"
+        )
     return path
 
 
@@ -209,14 +228,18 @@ def load_target(name_or_path: str | Path, base_dir: Path | None = None) -> Targe
     origin = str(path)
     comp = data.get("composition")
     if not isinstance(comp, dict) or not comp:
-        raise TargetError(f"{origin}: field composition: must be an object such as {{\"Cs\": 1, \"I\": 1}}")
+        raise TargetError(f'{origin}: field composition: must be an object such as {{"Cs": 1, "I": 1}}')
     inline = data.get("elements", {})
     composition = []
     for symbol, count in comp.items():
         n = int(_number(count, f"{origin}: field composition.{symbol}", lo=1, hi=100))
         if n != count:
-            raise TargetError(f"{origin}: field composition.{symbol}: stoichiometric counts must be whole numbers, got {count!r}")
-        element = parse_element(inline[symbol], f"{origin}: elements.{symbol}") if symbol in inline else load_element(symbol)
+            raise TargetError(
+                f"{origin}: field composition.{symbol}: stoichiometric counts must be whole numbers, got {count!r}"
+            )
+        element = (
+            parse_element(inline[symbol], f"{origin}: elements.{symbol}") if symbol in inline else load_element(symbol)
+        )
         composition.append((element, n))
     material = data.get("material", {})
     if not isinstance(material, dict):
@@ -224,5 +247,9 @@ def load_target(name_or_path: str | Path, base_dir: Path | None = None) -> Targe
     for key in ("fano", "pair_energy_eV"):
         if key in material:
             _number(material[key], f"{origin}: field material.{key}", lo=0, hi=100)
-    return Target(name=str(data.get("name", path.stem)), formula=str(data.get("formula", "")),
-                  composition=tuple(composition), material=dict(material))
+    return Target(
+        name=str(data.get("name", path.stem)),
+        formula=str(data.get("formula", "")),
+        composition=tuple(composition),
+        material=dict(material),
+    )

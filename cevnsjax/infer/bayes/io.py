@@ -129,8 +129,11 @@ class Posterior:
                 if key == "r_hat":
                     value = az.rhat(draws) if draws.shape[0] > 1 else float("nan")
                 else:
-                    value = (az.ess(draws, method="bulk") if key == "ess_bulk"  # tail: 5 % and 95 % quantiles
-                             else az.ess(draws, method="tail", prob=(0.05, 0.95)))
+                    value = (
+                        az.ess(draws, method="bulk")
+                        if key == "ess_bulk"  # tail: 5 % and 95 % quantiles
+                        else az.ess(draws, method="tail", prob=(0.05, 0.95))
+                    )
                 out[n] = float(np.asarray(value))
             self._cache[key] = out
         return self._cache[key]
@@ -156,13 +159,23 @@ class Posterior:
         out = {}
         for name in self.names:
             flat = self.flat(name)
-            entry = {"mean": float(np.mean(flat)), "median": float(np.median(flat)), "sd": float(np.std(flat, ddof=1)),
-                     **{f"hdi_{round(100 * p)}": list(self.hdi(name, p)) for p in SUMMARY_HDI},
-                     "r_hat": self.r_hat(name), "ess_bulk": self.ess_bulk(name), "ess_tail": self.ess_tail(name),
-                     "prior": self.describe_prior(name), "nuisance": name in self.nuisances}
+            entry = {
+                "mean": float(np.mean(flat)),
+                "median": float(np.median(flat)),
+                "sd": float(np.std(flat, ddof=1)),
+                **{f"hdi_{round(100 * p)}": list(self.hdi(name, p)) for p in SUMMARY_HDI},
+                "r_hat": self.r_hat(name),
+                "ess_bulk": self.ess_bulk(name),
+                "ess_tail": self.ess_tail(name),
+                "prior": self.describe_prior(name),
+                "nuisance": name in self.nuisances,
+            }
             prior = self.priors.get(name)
-            sided = (is_one_sided(name, prior if isinstance(prior, Prior) else None) if one_sided is None
-                     else name in one_sided)
+            sided = (
+                is_one_sided(name, prior if isinstance(prior, Prior) else None)
+                if one_sided is None
+                else name in one_sided
+            )
             if sided and name not in self.nuisances:
                 entry["upper_90"] = self.upper_limit(name, 0.9)
             out[name] = entry
@@ -189,9 +202,13 @@ class Posterior:
                 groups["posterior_predictive"] = {"replicated": np.asarray(rep)}
                 groups["observed_data"] = {"replicated": np.asarray(obs)}
             groups["posterior_predictive"]["predicted"] = np.asarray(predictive["predicted"])
-        attrs = {"priors": "; ".join(f"{n}: {self.describe_prior(n)}" for n in self.names),
-                 **{k: (v if isinstance(v, (int, float, str)) and not isinstance(v, bool) else str(v))
-                    for k, v in self.settings.items()}}  # netCDF attributes: no booleans
+        attrs = {
+            "priors": "; ".join(f"{n}: {self.describe_prior(n)}" for n in self.names),
+            **{
+                k: (v if isinstance(v, (int, float, str)) and not isinstance(v, bool) else str(v))
+                for k, v in self.settings.items()
+            },
+        }  # netCDF attributes: no booleans
         if self.evidence:
             attrs.update({k: float(v) for k, v in self.evidence.items() if isinstance(v, (int, float))})
         return from_dict(groups, attrs)
@@ -214,7 +231,10 @@ def corner_plot(posterior: Posterior, path, *, reference: dict | None = None, na
     names = tuple(names or [n for n in posterior.names if n not in posterior.nuisances] or posterior.names)
     reference = reference or {}
     n = len(names)
-    label = (lambda s: plots.label(s) if s in PARAMETERS else s)
+
+    def label(s):
+        return plots.label(s) if s in PARAMETERS else s
+
     with plt.rc_context(plots.STYLE):
         fig, axes = plt.subplots(n, n, figsize=(2.6 * n + 1.8, 2.6 * n + 1.2) if n > 1 else None, squeeze=False)
         for i, yname in enumerate(names):
@@ -245,7 +265,9 @@ def corner_plot(posterior: Posterior, path, *, reference: dict | None = None, na
                 if j == 0 and i > 0:
                     ax.set_ylabel(label(yname))
         s = posterior.settings
-        fig.suptitle(f"posterior ({s.get('sampler', '')}), {s.get('chains', 1)} × {s.get('samples', '')} draws", fontsize=10)
+        fig.suptitle(
+            f"posterior ({s.get('sampler', '')}), {s.get('chains', 1)} × {s.get('samples', '')} draws", fontsize=10
+        )
         return plots._save(fig, Path(path))
 
 

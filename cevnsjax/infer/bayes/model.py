@@ -63,7 +63,8 @@ def prepare_posterior(objective, priors) -> tuple[dict[str, Prior], object]:
             centre, width = constraints[name]
             raise ParameterError(
                 f"parameter {name!r} is constrained by the objective (Gaussian {centre:g} ± {width:g}), which becomes "
-                f"its prior when it is sampled; give no prior for it, or drop the constraint")
+                f"its prior when it is sampled; give no prior for it, or drop the constraint"
+            )
         resolved[name] = resolve_prior(name, prior)
     for name, (centre, width) in constraints.items():  # every pull becomes a sampled nuisance
         resolved[name] = resolve_prior(name, gaussian_prior(centre, width))
@@ -125,10 +126,14 @@ def log_density_function(objective, params: Params, priors, names):
     (nuisances marginalised analytically; no latent site may remain)."""
     resolved, likelihood = prepare_posterior(objective, priors)
     if set(names) != set(resolved):
-        raise ParameterError(f"the grid/reference must cover every sampled parameter {tuple(resolved)}, got {tuple(names)}")
+        raise ParameterError(
+            f"the grid/reference must cover every sampled parameter {tuple(resolved)}, got {tuple(names)}"
+        )
     if isinstance(likelihood, Analysis) and likelihood.nuisances and not likelihood.analytic_marginal:
-        raise ParameterError(f"{type(likelihood).__name__} has latent nuisances without an analytic marginal; "
-                             "sample them (sample_posterior) instead of a grid")
+        raise ParameterError(
+            f"{type(likelihood).__name__} has latent nuisances without an analytic marginal; "
+            "sample them (sample_posterior) instead of a grid"
+        )
 
     def f(lik, p, point):
         if isinstance(lik, Analysis):
@@ -159,11 +164,14 @@ def posterior_on_grid(objective, params: Params, priors, grids: dict) -> dict:
         raise ParameterError(f"posterior_on_grid: give one or two grid axes, got {names}")
     f, likelihood, resolved = log_density_function(objective, params, priors, names)
     axes = [jnp.asarray(grids[n], dtype=float) for n in names]
-    for n, a in zip(names, axes):
+    for n, a in zip(names, axes, strict=False):
         if not (float(a.min()) >= resolved[n].low and float(a.max()) <= resolved[n].high):
-            raise ParameterError(f"posterior_on_grid: the grid of {n!r} leaves its prior range [{resolved[n].low:g}, {resolved[n].high:g}]")
+            raise ParameterError(
+                f"posterior_on_grid: the grid of {n!r} leaves its prior range [{resolved[n].low:g}, "
+                f"{resolved[n].high:g}]"
+            )
     mesh = jnp.meshgrid(*axes) if len(names) == 2 else axes
-    flat = {n: m.ravel() for n, m in zip(names, mesh)}
+    flat = {n: m.ravel() for n, m in zip(names, mesh, strict=False)}
 
     @eqx.filter_jit
     def evaluate(lik, p, values):
@@ -176,9 +184,14 @@ def posterior_on_grid(objective, params: Params, priors, grids: dict) -> dict:
     if len(names) == 2:
         norm = np.trapezoid(norm, np.asarray(axes[1]))
     density = density / norm
-    return {"names": names, "grids": {n: np.asarray(a) for n, a in zip(names, axes)}, "density": density,
-            "log_density": np.log(np.where(density > 0, density, np.nan)), "chi2": chi2,
-            "log_evidence": float(peak + np.log(norm))}
+    return {
+        "names": names,
+        "grids": {n: np.asarray(a) for n, a in zip(names, axes, strict=False)},
+        "density": density,
+        "log_density": np.log(np.where(density > 0, density, np.nan)),
+        "chi2": chi2,
+        "log_evidence": float(peak + np.log(norm)),
+    }
 
 
 def grid_quantile(xs, density, q):

@@ -34,8 +34,18 @@ from .nuts import nuisance_priors
 NSI_PLANE = ("eps_ee_uV", "eps_ee_dV")
 
 
-def sample_nested(objective, params: Params, priors, *, live_points: int | None = None, max_samples: int = 200_000,
-                  draws: int = 4000, seed: int = 0, analytic: bool = True, dlogz: float = 1e-4) -> Posterior:
+def sample_nested(
+    objective,
+    params: Params,
+    priors,
+    *,
+    live_points: int | None = None,
+    max_samples: int = 200_000,
+    draws: int = 4000,
+    seed: int = 0,
+    analytic: bool = True,
+    dlogz: float = 1e-4,
+) -> Posterior:
     """Nested sampling of the posterior of :func:`~.model.posterior_model`.
 
     Returns a :class:`~.io.Posterior` with ``draws`` equally weighted draws
@@ -59,8 +69,11 @@ def sample_nested(objective, params: Params, priors, *, live_points: int | None 
     if live < 2 * n_dim:
         raise ValueError(f"live_points must be at least {2 * n_dim} (2 per dimension), got {live}")
     model = posterior_model(objective, params, priors, analytic=analytic)
-    sampler = NestedSampler(model, constructor_kwargs={"num_live_points": live, "max_samples": int(max_samples)},
-                            termination_kwargs={"dlogZ": float(dlogz)})
+    sampler = NestedSampler(
+        model,
+        constructor_kwargs={"num_live_points": live, "max_samples": int(max_samples)},
+        termination_kwargs={"dlogZ": float(dlogz)},
+    )
     t0 = time.perf_counter()
     k_run, k_draw = jax.random.split(jax.random.PRNGKey(int(seed)))
     sampler.run(k_run)
@@ -72,16 +85,35 @@ def sample_nested(objective, params: Params, priors, *, live_points: int | None 
     log_w = np.asarray(log_w, dtype=float)[:n]
     log_w = np.where(np.isfinite(log_w), log_w, -np.inf)
     w = np.exp(log_w - logsumexp(log_w))
-    evidence = {"log_evidence": float(res.log_Z_mean), "log_evidence_error": float(res.log_Z_uncert),
-                "ess": float(1.0 / np.sum(w**2)), "likelihood_evaluations": int(res.total_num_likelihood_evaluations),
-                "dead_points": n, "seconds": seconds,
-                "weighted": {**{k: np.asarray(weighted[k], dtype=float)[:n] for k in all_priors}, "weight": w}}
-    settings = {"chains": 1, "samples": int(draws), "warmup": 0, "seed": int(seed), "sampler": "nested sampling (jaxns)",
-                "live_points": live, "max_samples": int(max_samples), "chain_method": "nested",
-                "nuisances": "analytic" if analytic else "sampled"}
-    return Posterior(samples={k: np.asarray(equal[k], dtype=float)[None, :] for k in all_priors},
-                     chi2=np.asarray(equal["chi2"], dtype=float)[None, :], sample_stats={}, priors=all_priors,
-                     settings=settings, nuisances=nuisances, evidence=evidence)
+    evidence = {
+        "log_evidence": float(res.log_Z_mean),
+        "log_evidence_error": float(res.log_Z_uncert),
+        "ess": float(1.0 / np.sum(w**2)),
+        "likelihood_evaluations": int(res.total_num_likelihood_evaluations),
+        "dead_points": n,
+        "seconds": seconds,
+        "weighted": {**{k: np.asarray(weighted[k], dtype=float)[:n] for k in all_priors}, "weight": w},
+    }
+    settings = {
+        "chains": 1,
+        "samples": int(draws),
+        "warmup": 0,
+        "seed": int(seed),
+        "sampler": "nested sampling (jaxns)",
+        "live_points": live,
+        "max_samples": int(max_samples),
+        "chain_method": "nested",
+        "nuisances": "analytic" if analytic else "sampled",
+    }
+    return Posterior(
+        samples={k: np.asarray(equal[k], dtype=float)[None, :] for k in all_priors},
+        chi2=np.asarray(equal["chi2"], dtype=float)[None, :],
+        sample_stats={},
+        priors=all_priors,
+        settings=settings,
+        nuisances=nuisances,
+        evidence=evidence,
+    )
 
 
 def log_evidence_fixed(objective, params: Params) -> float:
@@ -102,8 +134,11 @@ def log_evidence_fixed(objective, params: Params) -> float:
 def bayes_factor(log_z_a: float, log_z_b: float, err_a: float = 0.0, err_b: float = 0.0) -> dict:
     """Bayes factor B_ab = Z_a / Z_b from log evidences: ``ln_B``, its error, ``B``."""
     ln_b = float(log_z_a - log_z_b)
-    return {"ln_bayes_factor": ln_b, "ln_bayes_factor_error": float(math.hypot(err_a, err_b)),
-            "bayes_factor": float(math.exp(ln_b)) if ln_b < 700 else float("inf")}
+    return {
+        "ln_bayes_factor": ln_b,
+        "ln_bayes_factor_error": float(math.hypot(err_a, err_b)),
+        "bayes_factor": float(math.exp(ln_b)) if ln_b < 700 else float("inf"),
+    }
 
 
 # --------------------------------------------------------------------------- modes of the NSI plane

@@ -45,11 +45,25 @@ def nuisance_priors(objective, resolved: dict, analytic: bool) -> tuple[dict, tu
     return priors, tuple(names)
 
 
-def sample_posterior(objective, params: Params, priors, *, chains: int = 4, samples: int = 2000, warmup: int = 500,
-                     seed: int = 0, chain_method: str | None = None, progress_bar: bool = False,
-                     init_values: dict | None = None, target_accept: float = 0.8, dense_mass: bool = False,
-                     step_size: float = 1.0, adapt_step_size: bool = True, max_tree_depth: int = 10,
-                     analytic: bool = True) -> Posterior:
+def sample_posterior(
+    objective,
+    params: Params,
+    priors,
+    *,
+    chains: int = 4,
+    samples: int = 2000,
+    warmup: int = 500,
+    seed: int = 0,
+    chain_method: str | None = None,
+    progress_bar: bool = False,
+    init_values: dict | None = None,
+    target_accept: float = 0.8,
+    dense_mass: bool = False,
+    step_size: float = 1.0,
+    adapt_step_size: bool = True,
+    max_tree_depth: int = 10,
+    analytic: bool = True,
+) -> Posterior:
     """Sample the posterior of :func:`~.model.posterior_model` with NUTS.
 
     ``chains`` × ``samples`` draws after ``warmup`` adaptation steps per chain,
@@ -81,31 +95,61 @@ def sample_posterior(objective, params: Params, priors, *, chains: int = 4, samp
     if init_values:
         check_names(init_values)
         if set(init_values) != set(all_priors):
-            raise ParameterError(f"init_values must give every sampled site ({', '.join(all_priors)}), "
-                                 f"got {', '.join(init_values)}")
+            raise ParameterError(
+                f"init_values must give every sampled site ({', '.join(all_priors)}), got {', '.join(init_values)}"
+            )
         init_params = {}
         for name, prior in resolved.items():
             x = np.broadcast_to(np.asarray(init_values[name], dtype=float), (chains,))
             if not np.all((x > prior.low) & (x < prior.high)):
-                raise ParameterError(f"init_values[{name!r}] = {x} must lie inside the prior range ({prior.low:g}, {prior.high:g})")
+                raise ParameterError(
+                    f"init_values[{name!r}] = {x} must lie inside the prior range ({prior.low:g}, {prior.high:g})"
+                )
             u = biject_to(prior.distribution().support).inv(jnp.asarray(x))
             init_params[name] = u if chains > 1 else u[0]
 
-    kernel = NUTS(model, target_accept_prob=float(target_accept), dense_mass=bool(dense_mass), step_size=float(step_size),
-                  adapt_step_size=bool(adapt_step_size), max_tree_depth=int(max_tree_depth))
-    mcmc = MCMC(kernel, num_warmup=int(warmup), num_samples=samples, num_chains=chains, chain_method=method,
-                progress_bar=bool(progress_bar))
+    kernel = NUTS(
+        model,
+        target_accept_prob=float(target_accept),
+        dense_mass=bool(dense_mass),
+        step_size=float(step_size),
+        adapt_step_size=bool(adapt_step_size),
+        max_tree_depth=int(max_tree_depth),
+    )
+    mcmc = MCMC(
+        kernel,
+        num_warmup=int(warmup),
+        num_samples=samples,
+        num_chains=chains,
+        chain_method=method,
+        progress_bar=bool(progress_bar),
+    )
     fields = ("diverging", "num_steps", "accept_prob", "energy", "potential_energy")
     mcmc.run(jax.random.PRNGKey(int(seed)), init_params=init_params, extra_fields=fields)
     draws = {k: np.asarray(v) for k, v in mcmc.get_samples(group_by_chain=True).items()}
     stats = {k: np.asarray(v) for k, v in mcmc.get_extra_fields(group_by_chain=True).items()}
-    settings = {"chains": chains, "samples": samples, "warmup": int(warmup), "seed": int(seed), "chain_method": method,
-                "target_accept": float(target_accept), "dense_mass": bool(dense_mass), "max_tree_depth": int(max_tree_depth),
-                "sampler": "NUTS (numpyro)", "nuisances": "analytic" if analytic else "sampled"}
+    settings = {
+        "chains": chains,
+        "samples": samples,
+        "warmup": int(warmup),
+        "seed": int(seed),
+        "chain_method": method,
+        "target_accept": float(target_accept),
+        "dense_mass": bool(dense_mass),
+        "max_tree_depth": int(max_tree_depth),
+        "sampler": "NUTS (numpyro)",
+        "nuisances": "analytic" if analytic else "sampled",
+    }
     if not adapt_step_size:
         settings["fixed_step_size"] = float(step_size)
-    return Posterior(samples={n: draws[n] for n in all_priors}, chi2=draws["chi2"], sample_stats=stats,
-                     priors=all_priors, settings=settings, nuisances=nuisances)
+    return Posterior(
+        samples={n: draws[n] for n in all_priors},
+        chi2=draws["chi2"],
+        sample_stats=stats,
+        priors=all_priors,
+        settings=settings,
+        nuisances=nuisances,
+    )
 
 
 def posterior_predictive(posterior: Posterior, objective, params: Params, *, seed: int = 0) -> dict:
@@ -118,17 +162,25 @@ def posterior_predictive(posterior: Posterior, objective, params: Params, *, see
     ``replicated`` (data pytree) and ``observed`` (the analysis' data).
     """
     if not isinstance(objective, Analysis):
-        raise TypeError(f"posterior_predictive: {type(objective).__name__} is not an analysis "
-                        "(cevnsjax.analyses.Analysis): it has no model of its data to simulate")
+        raise TypeError(
+            f"posterior_predictive: {type(objective).__name__} is not an analysis "
+            "(cevnsjax.analyses.Analysis): it has no model of its data to simulate"
+        )
     shape = posterior.chi2.shape
     latent = set(objective.nuisance_names)
     flat = {n: jnp.asarray(posterior.flat(n)) for n in posterior.names if n not in latent}
     nu_draws = {n: jnp.asarray(posterior.flat(n)) for n in posterior.names if n in latent}
     keys = jax.random.split(jax.random.PRNGKey(int(seed)), flat[next(iter(flat))].shape[0])
     predicted, replicated = _replicate(objective, params, flat, nu_draws, keys)
-    reshape = (lambda x: np.asarray(x).reshape(shape + np.shape(x)[1:]))
-    return {"predicted": jax.tree.map(reshape, predicted), "replicated": jax.tree.map(reshape, replicated),
-            "observed": jax.tree.map(np.asarray, objective.data)}
+
+    def reshape(x):
+        return np.asarray(x).reshape(shape + np.shape(x)[1:])
+
+    return {
+        "predicted": jax.tree.map(reshape, predicted),
+        "replicated": jax.tree.map(reshape, replicated),
+        "observed": jax.tree.map(np.asarray, objective.data),
+    }
 
 
 @eqx.filter_jit

@@ -54,7 +54,9 @@ class Prior:
             return dist.Uniform(lo, hi)
         if self.kind == "loguniform":
             return dist.LogUniform(lo, hi)
-        return dist.TruncatedNormal(jnp.asarray(self.mu, dtype=float), jnp.asarray(self.sigma, dtype=float), low=lo, high=hi)
+        return dist.TruncatedNormal(
+            jnp.asarray(self.mu, dtype=float), jnp.asarray(self.sigma, dtype=float), low=lo, high=hi
+        )
 
 
 def uniform_prior(low: float | None = None, high: float | None = None) -> Prior:
@@ -81,7 +83,9 @@ def parse_prior(text: str, name: str = "") -> Prior:
     if kind in ("gaussian", "normal"):
         kind = "gauss"
     if kind not in PRIOR_KINDS:
-        raise ParameterError(f"{where}: unknown prior {text!r}; use uniform, uniform:LO,HI, loguniform:LO[,HI] or gauss:MU,SIGMA")
+        raise ParameterError(
+            f"{where}: unknown prior {text!r}; use uniform, uniform:LO,HI, loguniform:LO[,HI] or gauss:MU,SIGMA"
+        )
     try:
         numbers = [float(v) for v in rest.split(",")] if rest.strip() else []
     except ValueError:
@@ -92,8 +96,11 @@ def parse_prior(text: str, name: str = "") -> Prior:
         return log_uniform_prior(*numbers)
     if kind == "gauss" and len(numbers) == 2:
         return gaussian_prior(*numbers)
-    expected = {"uniform": "uniform or uniform:LO,HI", "loguniform": "loguniform:LO or loguniform:LO,HI",
-                "gauss": "gauss:MU,SIGMA"}[kind]
+    expected = {
+        "uniform": "uniform or uniform:LO,HI",
+        "loguniform": "loguniform:LO or loguniform:LO,HI",
+        "gauss": "gauss:MU,SIGMA",
+    }[kind]
     raise ParameterError(f"{where}: {text!r} has {len(numbers)} number(s); expected {expected}")
 
 
@@ -114,8 +121,10 @@ def resolve_prior(name: str, prior: Prior | str | None = None) -> Prior:
     if not (math.isfinite(lo) and math.isfinite(hi)):
         raise ParameterError(f"prior on {name!r}: range [{lo:g}, {hi:g}] is not finite; {allowed}")
     if prior.kind == "loguniform" and not lo > 0:
-        raise ParameterError(f"prior on {name!r}: a log-uniform prior needs a positive lower end, got {lo:g}; "
-                             f"give one, e.g. loguniform:{spec.upper * 1e-4 if spec.upper > 0 else 1e-4:g}; {allowed}")
+        raise ParameterError(
+            f"prior on {name!r}: a log-uniform prior needs a positive lower end, got {lo:g}; "
+            f"give one, e.g. loguniform:{spec.upper * 1e-4 if spec.upper > 0 else 1e-4:g}; {allowed}"
+        )
     if not lo < hi:
         raise ParameterError(f"prior on {name!r}: lower end {lo:g} must be below upper end {hi:g}; {allowed}")
     if lo < spec.lower or hi > spec.upper:
@@ -125,8 +134,9 @@ def resolve_prior(name: str, prior: Prior | str | None = None) -> Prior:
         if not (sigma > 0 and math.isfinite(sigma)):
             raise ParameterError(f"prior on {name!r}: Gaussian width must be positive, got {sigma:g}")
         if not (lo <= mu <= hi):
-            raise ParameterError(f"prior on {name!r}: Gaussian centre {mu:g} lies outside the prior range "
-                                 f"[{lo:g}, {hi:g}]; {allowed}")
+            raise ParameterError(
+                f"prior on {name!r}: Gaussian centre {mu:g} lies outside the prior range [{lo:g}, {hi:g}]; {allowed}"
+            )
         return gaussian_prior(mu, sigma, lo, hi)
     return Prior(prior.kind, lo, hi)
 

@@ -46,9 +46,16 @@ class SBCResult:
     seconds: float
 
     def as_dict(self) -> dict:
-        return {"parameters": list(self.names), "n_datasets": len(next(iter(self.ranks.values()))),
-                "draws_per_dataset": self.draws, "chi2": self.chi2, "p_value": self.p_value,
-                "ks_distance": self.ks_distance, "divergences": self.divergences, "seconds": self.seconds}
+        return {
+            "parameters": list(self.names),
+            "n_datasets": len(next(iter(self.ranks.values()))),
+            "draws_per_dataset": self.draws,
+            "chi2": self.chi2,
+            "p_value": self.p_value,
+            "ks_distance": self.ks_distance,
+            "divergences": self.divergences,
+            "seconds": self.seconds,
+        }
 
 
 def rank_uniformity(ranks, draws: int, bins: int = 10) -> tuple[float, float, float]:
@@ -67,9 +74,20 @@ def rank_uniformity(ranks, draws: int, bins: int = 10) -> tuple[float, float, fl
     return chi2, p, float(np.max(np.abs(cdf_emp - cdf_uni)))
 
 
-def simulation_based_calibration(analysis, params: Params, priors, *, n_datasets: int = 200, draws: int = 99,
-                                 warmup: int = 150, thin: int = 2, seed: int = 0, bins: int = 10,
-                                 target_accept: float = 0.8, analytic: bool = True) -> SBCResult:
+def simulation_based_calibration(
+    analysis,
+    params: Params,
+    priors,
+    *,
+    n_datasets: int = 200,
+    draws: int = 99,
+    warmup: int = 150,
+    thin: int = 2,
+    seed: int = 0,
+    bins: int = 10,
+    target_accept: float = 0.8,
+    analytic: bool = True,
+) -> SBCResult:
     """SBC of the analysis' posterior for ``priors`` (see the module docstring).
 
     ``n_datasets`` data sets, ``draws`` thinned NUTS draws each (every
@@ -88,19 +106,20 @@ def simulation_based_calibration(analysis, params: Params, priors, *, n_datasets
 
     # truths from the prior (every sampled physics parameter), then data from the model
     tkeys = jax.random.split(k_truth, len(resolved))
-    truths = {n: p.distribution().sample(k, (n_datasets,)) for (n, p), k in zip(resolved.items(), tkeys)}
+    truths = {n: p.distribution().sample(k, (n_datasets,)) for (n, p), k in zip(resolved.items(), tkeys, strict=False)}
     data = _simulate(likelihood, params, truths, jax.random.split(k_data, n_datasets))
 
     info = initialize_model(k_init, model, model_args=(jax.tree.map(lambda d: d[0], data),), dynamic_args=True)
     init_kernel, sample_kernel = hmc(potential_fn_gen=info.potential_fn, algo="NUTS")
     ikeys = jax.random.split(k_init, len(resolved) + 1)
-    z0 = {n: jnp.zeros((n_datasets,) + jnp.shape(v)) for n, v in info.param_info.z.items()}
-    for (n, p), k in zip(resolved.items(), ikeys[1:]):  # start each lane at an independent prior draw
+    z0 = {n: jnp.zeros((n_datasets, *jnp.shape(v))) for n, v in info.param_info.z.items()}
+    for (n, p), k in zip(resolved.items(), ikeys[1:], strict=False):  # start each lane at an independent prior draw
         z0[n] = biject_to(p.distribution().support).inv(p.distribution().sample(k, (n_datasets,)))
     keys = jax.random.split(k_run, n_datasets)
     t0 = time.perf_counter()
-    z, diverging = _run(init_kernel, sample_kernel, z0, data, keys, int(warmup), int(draws), int(thin),
-                        float(target_accept))
+    z, diverging = _run(
+        init_kernel, sample_kernel, z0, data, keys, int(warmup), int(draws), int(thin), float(target_accept)
+    )
     post = _constrain(info.postprocess_fn, z, data)  # (datasets, draws) per site
     post = jax.block_until_ready(post)
     seconds = time.perf_counter() - t0
@@ -109,8 +128,17 @@ def simulation_based_calibration(analysis, params: Params, priors, *, n_datasets
         r = np.sum(np.asarray(post[n]) < np.asarray(truths[n])[:, None], axis=1)
         ranks[n] = r
         chi2[n], pval[n], ks[n] = rank_uniformity(r, draws, bins)
-    return SBCResult(tuple(resolved), ranks, {n: np.asarray(v) for n, v in truths.items()}, int(draws), chi2, pval, ks,
-                     int(np.sum(np.asarray(diverging))), seconds)
+    return SBCResult(
+        tuple(resolved),
+        ranks,
+        {n: np.asarray(v) for n, v in truths.items()},
+        int(draws),
+        chi2,
+        pval,
+        ks,
+        int(np.sum(np.asarray(diverging))),
+        seconds,
+    )
 
 
 @eqx.filter_jit

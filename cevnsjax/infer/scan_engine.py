@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import equinox as eqx
 import jax
@@ -320,3 +320,52 @@ def _check_axis(name: str, values, check_ranges: bool) -> np.ndarray:
                     f"scan values of {name!r} reach {v:g}, outside its physical range {spec.range_text}"
                 )
     return arr
+
+
+def check_scan_range(name: str, lo: float, hi: float) -> None:
+    spec = PARAMETERS[name]
+    if not (lo < hi):
+        raise ParameterError(f"scan range of {name!r}: lower end {lo:g} must be below upper end {hi:g}")
+    if not (spec.contains(lo) and spec.contains(hi)):
+        raise ParameterError(
+            f"scan range [{lo:g}, {hi:g}] of {name!r} leaves its physical range {spec.range_text}; choose limits "
+            "inside it"
+        )
+
+
+# ---------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ScanResult:
+    """The values of a scan and how they were computed.
+
+    ``values``: grid scans ``(len(axis0), len(axis1), ...)`` in the order of
+    ``names``; point and random scans ``(n_points,)``; None with
+    ``keep_values=False``. ``axes`` (grid) or ``points`` (point/random scans:
+    one array per name) say where. ``minimum`` and ``best`` (the parameter
+    values at the minimum) are tracked in every case.
+    """
+
+    names: tuple[str, ...]
+    values: np.ndarray | None
+    axes: dict[str, np.ndarray] | None
+    points: dict[str, np.ndarray] | None
+    n_points: int
+    minimum: float
+    best: dict[str, float]
+    batching: str
+    chunk_size: int  # points per vectorised block
+    block_shape: tuple[int, ...]
+    blocks_per_call: int
+    n_calls: int
+    n_devices: int
+    seconds: float
+    bytes_per_point: float | None = None  # measured (max_memory_bytes), XLA buffer assignment
+    call_memory_bytes: int | None = None  # XLA's estimate for one call
+    max_memory_bytes: int | None = None
+    notes: dict = field(default_factory=dict)
+
+    @property
+    def points_per_second(self) -> float:
+        return self.n_points / self.seconds if self.seconds > 0 else float("inf")

@@ -12,9 +12,12 @@ so a program compiled by one of them is not compiled again by the others.
 The directory is removed at the end of the run; ``CEVNSJAX_TEST_NO_SHARED_CACHE=1``
 turns the sharing off.
 
-Module-scoped fixtures are computed once per worker: tests of a module whose
-fixtures are expensive are kept on one worker (``xdist_group``, with
-``--dist loadgroup`` from ``pyproject.toml``), see :data:`ONE_WORKER`.
+Module-scoped fixtures are computed once per worker, so the tests of one file
+run on one worker (``--dist loadfile`` in ``pyproject.toml``): a module's
+expensive fixtures (a whole ``reproduce`` run, Feldman–Cousins belts,
+posterior grids) are computed once, not once per worker. (``loadgroup`` with
+``xdist_group`` marks would be finer, but pytest-xdist 3.8 does not apply its
+groups to the test ids of pytest 9.)
 """
 
 import os
@@ -56,25 +59,6 @@ if _CACHE is not None:
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
 cevnsjax.enable_x64()
-
-#: Test modules whose module-scoped fixtures are expensive (a whole ``reproduce``
-#: run, Feldman–Cousins belts, posterior grids): all their tests run on one worker.
-ONE_WORKER = {
-    "test_reproduce.py",
-    "test_neyman.py",
-    "test_nested.py",
-    "test_analyses.py",
-    "test_factored.py",
-    "test_scale.py",
-    "test_sbc.py",
-}
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        name = Path(str(item.fspath)).name
-        if name in ONE_WORKER:
-            item.add_marker(pytest.mark.xdist_group(name))
 
 
 def pytest_sessionfinish(session, exitstatus):

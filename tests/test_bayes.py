@@ -47,8 +47,12 @@ RUN = dict(chains=2, samples=1000, warmup=500, seed=1)
 
 
 @pytest.fixture(scope="module")
-def analysis(conus_plus):
-    return infer.counting_analysis(conus_plus)
+def analysis():
+    """The CONUS+ analysis as the command line loads it (tabulated response), so
+    the CLI run below can be compared draw for draw."""
+    from cevnsjax.analyses.registry import load_analysis
+
+    return load_analysis("conus-plus").analysis
 
 
 def quantile_se(q, x, xs, density, ess):

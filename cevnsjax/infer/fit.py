@@ -194,17 +194,23 @@ def profile_chi2(objective, params: Params, poi: str, values, nuisances=()) -> n
     return np.asarray(out)
 
 
+@eqx.filter_jit
+def _hessian(objective, params: Params, names: tuple[str, ...], x0):
+    """Hessian of the objective in ``names`` at ``x0`` (one compiled program)."""
+
+    def f(x):
+        return objective(params.replace(**{n: x[i] for i, n in enumerate(names)}))
+
+    return jax.hessian(f)(x0)
+
+
 def hessian_error(objective, best: FitResult, poi: str) -> float:
     """Parabolic 1σ error of ``poi``: sqrt(2 [H⁻¹]_poi,poi), H the Hessian of χ²
     in the free parameters (physical coordinates) at the best fit."""
     objective = exact_response_for(objective, (*best.free, poi))
     names = best.free if poi in best.free else (poi,)
     x0 = jnp.stack([getattr(best.params, n) for n in names])
-
-    def f(x):
-        return objective(best.params.replace(**{n: x[i] for i, n in enumerate(names)}))
-
-    h = jax.hessian(f)(x0)
+    h = _hessian(objective, best.params, tuple(names), x0)
     cov = 2.0 * jnp.linalg.inv(h)
     var = float(cov[names.index(poi), names.index(poi)])
     return math.sqrt(var) if var > 0 else float("nan")

@@ -81,7 +81,7 @@ def test_counts_and_gradients_match_integrated_response(pair, setting):
     f_ex, f_tx = jax.jit(lambda q: expected_counts(q, ex)), jax.jit(lambda q: expected_counts(q, tx))
     j_ex, j_tx = _jacobian(ex), _jacobian(tx)
     worst_count = worst_grad = 0.0
-    for q in _box_points(p, 6, seed=3):
+    for q in _box_points(p, 3, seed=3):
         a, b = np.asarray(f_ex(q)).ravel(), np.asarray(f_tx(q)).ravel()
         big = a > 1e-9 * a.max()
         worst_count = max(worst_count, float(np.max(np.abs(b[big] / a[big] - 1.0))))

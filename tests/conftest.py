@@ -61,25 +61,6 @@ if _CACHE is not None:
 cevnsjax.enable_x64()
 
 
-#: The slowest files (a whole ``reproduce`` run, notebook executions, posterior
-#: samplers, combined COHERENT fits), started first so that the two workers
-#: finish together instead of one waiting on the last long file.
-SLOW_FIRST = (
-    "test_reproduce.py",
-    "test_bayes.py",
-    "test_notebooks.py",
-    "test_cli_combined.py",
-    "test_coherent_fits.py",
-    "test_sbc.py",
-    "test_nested.py",
-)
-
-
-def pytest_collection_modifyitems(config, items):
-    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
-    items.sort(key=lambda item: rank.get(Path(str(item.fspath)).name, len(rank)))  # stable: order kept within
-
-
 def pytest_sessionfinish(session, exitstatus):
     if _OWNER and not hasattr(session.config, "workerinput"):  # its creator removes the shared directory
         shutil.rmtree(_CACHE, ignore_errors=True)

@@ -1,7 +1,9 @@
-"""Command-line start-up: the same ``cevnsjax predict`` run twice in fresh
-processes sharing a fresh persistent compilation cache — the first run
-compiles (cold), the second reads the compiled programs back (warm) — and once
-more with the cache turned off (``CEVNSJAX_NO_CACHE=1``) for comparison.
+"""Command-line start-up: the same ``cevnsjax predict`` (and ``cevnsjax fit
+sin2_theta_w``) run twice in fresh processes sharing a fresh persistent
+compilation cache — the first run compiles (cold), the second reads the
+compiled programs back (warm) — and once more with the cache turned off
+(``CEVNSJAX_NO_CACHE=1``) for comparison. The floor no command can go under,
+a bare ``python -c "import jax"``, is timed in the same run.
 
     python benchmarks/bench_cli.py [--quick] [--out benchmarks/results/cli.json]
 """
@@ -21,6 +23,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, machine, write_report, write_table
 
 COMMAND = ["predict", "--experiment", "conus-plus", "--json"]
+FIT_COMMAND = ["fit", "sin2_theta_w", "--experiment", "conus-plus", "--json"]
+
+
+def import_floor(repeats: int) -> float:
+    """Best wall time of a fresh ``python -c "import jax"`` [s]."""
+    times = []
+    for _ in range(max(1, repeats)):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import jax"], check=True, timeout=300)
+        times.append(time.perf_counter() - t0)
+    return min(times)
 
 
 def run_cli(args, env) -> tuple[float, dict]:
@@ -60,11 +73,14 @@ def cold_warm(args=COMMAND, repeats: int = 1) -> dict:
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one run each (the default takes the best of two)")
+    parser.add_argument("--quick", action="store_true", help="one run each (the default takes the best of three)")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "cli.json"))
     parser.add_argument("--no-readme", action="store_true")
     args = parser.parse_args(argv)
-    result = cold_warm(repeats=1 if args.quick else 2)
+    repeats = 1 if args.quick else 3
+    result = cold_warm(repeats=repeats)
+    result["import_jax_seconds"] = import_floor(repeats)
+    result["fit"] = cold_warm(FIT_COMMAND, repeats=repeats)
     report = {"benchmark": "command-line start-up, persistent compilation cache", **machine(), **result}
     write_report(report, args.out)
     if not args.no_readme:
@@ -76,6 +92,9 @@ def main(argv=None) -> dict:
                 f"| … warm cache (second run) | {result['warm_seconds']:.1f} s "
                 f"({100 * result['warm_over_cold']:.0f} % of cold) |",
                 f"| … cache off (`CEVNSJAX_NO_CACHE=1`) | {result['no_cache_seconds']:.1f} s |",
+                f"| `{result['fit']['command']}`, cold / warm cache | {result['fit']['cold_seconds']:.1f} s / "
+                f"{result['fit']['warm_seconds']:.1f} s ({100 * result['fit']['warm_over_cold']:.0f} % of cold) |",
+                f'| floor: `python -c "import jax"` | {result["import_jax_seconds"]:.2f} s |',
             ],
         )
     return report

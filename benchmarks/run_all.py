@@ -194,6 +194,10 @@ def summarise(runs: dict) -> dict:
             k: cli[k] for k in ("command", "cold_seconds", "warm_seconds", "no_cache_seconds", "warm_over_cold")
         }
         s["cli"]["aim_warm_below_half_of_cold"] = cli["warm_over_cold"] < 0.5
+        if "fit" in cli:
+            s["cli"]["fit"] = {k: cli["fit"][k] for k in ("command", "cold_seconds", "warm_seconds", "warm_over_cold")}
+        if "import_jax_seconds" in cli:
+            s["cli"]["import_jax_seconds"] = cli["import_jax_seconds"]
     rep_run = rep.get("reproduce", {})
     if rep_run:
         s["reproduce"] = {k: rep_run[k] for k in ("command", "cold_seconds", "warm_seconds", "same_summary")}
@@ -298,6 +302,14 @@ def speed_rows(summary: dict) -> list[str]:
             "s / "
             f"{c['no_cache_seconds']:.1f} s (warm = {100 * c['warm_over_cold']:.0f} % of cold) |"
         )
+        if "fit" in c:
+            f = c["fit"]
+            rows.append(
+                f"| `{f['command']}` cold / warm cache | {f['cold_seconds']:.1f} s / {f['warm_seconds']:.1f} s "
+                f"(warm = {100 * f['warm_over_cold']:.0f} % of cold) |"
+            )
+        if "import_jax_seconds" in c:
+            rows.append(f'| floor of any command: bare `python -c "import jax"` | {c["import_jax_seconds"]:.2f} s |')
     if r:
         rows.append(
             f"| `{r['command']}` wall time, cold / warm cache | {r['cold_seconds']:.0f} s / {r['warm_seconds']:.0f} s |"

@@ -1,10 +1,13 @@
 """cevnsjax: a differentiable forward model of coherent elastic neutrino–nucleus
 scattering (CEvNS) at reactors, written in JAX.
 
-Data flow (one module per stage): :mod:`flux` → :mod:`nucleus` →
-:mod:`cross_section` → :mod:`quenching` → :mod:`detector` → :mod:`rates`,
-with experiments as data (:mod:`experiment`) and physics parameters as one
-pytree (:mod:`parameters`). Units: :mod:`units`.
+Data flow (one package or module per stage): :mod:`.sources` (neutrino
+spectra) → :mod:`.targets` (isotopes, form factors, kinematics) →
+:mod:`.interactions` (cross sections, SM and BSM) → :mod:`.detector`
+(quenching, efficiency, resolution, binned response) → :mod:`.rates`, with
+experiments as data (:mod:`.experiment`), physics parameters as one pytree
+(:mod:`.parameters`) and the analyses, fits and samplers on top
+(:mod:`.analyses`, :mod:`.infer`). Units: :mod:`.units`.
 
 float64 is opt-in: call :func:`enable_x64` at your entry point (the CLI and the
 tests do); importing cevnsjax never changes JAX's configuration.

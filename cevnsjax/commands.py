@@ -38,7 +38,7 @@ def _setup(args, physics=None):
 
 def predict(args) -> dict:
     """Expected counts of each ``--experiment`` (per detector and channel; ``--spectrum`` adds the bins)."""
-    from .analyses.registry import coherent_names
+    from .datafiles import COHERENT_NAMES
     from .prediction import predict_counts, predict_data_set
 
     overrides = dict(args.param)
@@ -47,7 +47,7 @@ def predict(args) -> dict:
         raise ValueError(f"--experiment {next(n for n in names if names.count(n) > 1)!r} is given twice")
     results = []
     for name in names:
-        if name in coherent_names():
+        if name in COHERENT_NAMES:
             if args.flux_normalisation is not None:
                 raise ValueError(
                     f"--flux-normalisation does not apply to {name!r} (a stopped-pion source, normalised "

@@ -12,6 +12,11 @@ import math
 from importlib import resources
 from pathlib import Path
 
+#: The COHERENT data sets shipped as data-release analyses (``data/experiments/<name>/``);
+#: kept here, away from :mod:`cevnsjax.analyses`, so that commands can tell them
+#: apart from experiment files without importing the analyses.
+COHERENT_NAMES = ("coherent-csi-2017", "coherent-lar-2020")
+
 
 def data_root() -> Path:
     """The shipped ``data/`` folder: the repository's in a source checkout,

@@ -68,63 +68,51 @@ def predict_counts(
 
     with experiment_error_in(name):
         spec = read_experiment_spec(name)
-        first = load_experiment(name, flux_normalisation=flux_normalisation)  # validates the source block too
+        experiment = load_experiment(name, flux_normalisation=flux_normalisation)  # validates the source block too
     source = spec["source"]
-    if source["type"] == "reactor":
-        chosen = flux_normalisation or source["normalisation"]
-        modes = [chosen] + [m for m in ("total_flux", "thermal_power") if m != chosen]
-    else:  # tabulated, pion_dar: the source block fixes its normalisation
-        if flux_normalisation is not None:
-            raise ValueError(
-                f"--flux-normalisation applies to reactor sources; {spec['name']!r} has a {source['type']} source"
-            )
-        modes = [None]
-    totals: dict[str, float] = {}
-    result = None
-    for mode in modes:
-        if mode == "total_flux" and "total_flux_cm2_s" not in source:
-            if mode == flux_normalisation:
-                raise ValueError(
-                    f"--flux-normalisation total_flux: experiment {spec['name']!r} has no "
-                    "source.total_flux_cm2_s; use thermal_power"
-                )
-            continue
-        reuse = mode is None or mode == (flux_normalisation or source.get("normalisation"))
-        experiment = first if reuse else load_experiment(name, flux_normalisation=mode)
-        params = make_params(experiment.nominal(), **dict(overrides or {}))
-        raw = jax.device_get(expected_counts_by_channel(params, experiment))
-        by_channel = {ch: np.asarray(raw[ch]) for ch in ("nuclear", "electron") if ch in raw}
-        total = float(sum(v.sum() for v in by_channel.values()))
-        label = mode or source.get("normalisation", source["type"])
-        totals[label] = total
-        if result is not None:
-            continue
-        detectors = []
-        for i, (det_name, det) in enumerate(zip(experiment.detector_names, spec["detectors"], strict=True)):
-            threshold, unit = detector_threshold(det)
-            entry = {
-                "name": det_name,
-                "threshold": threshold,
-                "threshold_unit": unit,
-                **({"threshold_eVee": det["threshold_eVee"]} if "threshold_eVee" in det else {}),
-                "exposure_kg_day": det["exposure_kg_day"],
-                "counts": float(sum(v[i].sum() for v in by_channel.values())),
-                "counts_by_channel": {ch: float(v[i].sum()) for ch, v in by_channel.items()},
-            }
-            if spectrum:
-                entry["spectrum"] = _spectrum(experiment, i, det, by_channel)
-            detectors.append(entry)
-        result = {
-            "experiment": experiment.name,
-            "result": "expected",
-            "unit": "events",
-            "flux_normalisation": label,
-            "channels": {ch: CHANNEL_LABELS[ch] for ch in by_channel},
-            "total": total,
-            "total_by_channel": {ch: float(v.sum()) for ch, v in by_channel.items()},
-            "detectors": detectors,
-            "parameters": params.to_dict(),
+    if source["type"] != "reactor" and flux_normalisation is not None:
+        raise ValueError(
+            f"--flux-normalisation applies to reactor sources; {spec['name']!r} has a {source['type']} source"
+        )
+    params = make_params(experiment.nominal(), **dict(overrides or {}))
+    raw = jax.device_get(expected_counts_by_channel(params, experiment))
+    by_channel = {ch: np.asarray(raw[ch]) for ch in ("nuclear", "electron") if ch in raw}
+    total = float(sum(v.sum() for v in by_channel.values()))
+    label = experiment.flux_normalisation
+    totals: dict[str, float] = {label: total}
+    if source["type"] == "reactor":  # the other normalisation: every count scales with the flux scale alone
+        from .sources.reactor import fissions_per_cm2_s
+
+        needs = {"total_flux": "total_flux_cm2_s", "thermal_power": "thermal_power_GW"}
+        for mode in ("total_flux", "thermal_power"):
+            if mode != label and needs[mode] in source:
+                totals[mode] = total * fissions_per_cm2_s(source, mode) / fissions_per_cm2_s(source, label)
+    detectors = []
+    for i, (det_name, det) in enumerate(zip(experiment.detector_names, spec["detectors"], strict=True)):
+        threshold, unit = detector_threshold(det)
+        entry = {
+            "name": det_name,
+            "threshold": threshold,
+            "threshold_unit": unit,
+            **({"threshold_eVee": det["threshold_eVee"]} if "threshold_eVee" in det else {}),
+            "exposure_kg_day": det["exposure_kg_day"],
+            "counts": float(sum(v[i].sum() for v in by_channel.values())),
+            "counts_by_channel": {ch: float(v[i].sum()) for ch, v in by_channel.items()},
         }
+        if spectrum:
+            entry["spectrum"] = _spectrum(experiment, i, det, by_channel)
+        detectors.append(entry)
+    result = {
+        "experiment": experiment.name,
+        "result": "expected",
+        "unit": "events",
+        "flux_normalisation": label,
+        "channels": {ch: CHANNEL_LABELS[ch] for ch in by_channel},
+        "total": total,
+        "total_by_channel": {ch: float(v.sum()) for ch, v in by_channel.items()},
+        "detectors": detectors,
+        "parameters": params.to_dict(),
+    }
     result["total_by_flux_normalisation"] = totals
     return result
 

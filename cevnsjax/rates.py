@@ -191,6 +191,26 @@ def _integrated_response(params: Params, ex: Experiment, mu):
     return response * ex.bin_mask[:, None, :]
 
 
+@jax.jit
+def _tabulate(grid, h, at, p, ex):
+    """P_{d,b}(E) on ``grid`` (spacing ``h``) with its slopes and its derivatives
+    in the nuisances :data:`TABLE_NUISANCES` at ``at``; compiled once per
+    experiment layout, not once per table."""
+    ones = jnp.ones_like(grid)
+
+    def response(e, nuis):
+        q = p.replace(**dict(zip(TABLE_NUISANCES, nuis, strict=True)))
+        return _integrated_response(q, ex, e)
+
+    values, slopes = jax.jvp(lambda e: response(e, at), (grid,), (ones,))
+
+    def direction(unit):  # ∂P/∂(nuisance) along ``unit`` and its slope in E
+        return jax.jvp(lambda e: jax.jvp(lambda v: response(e, v), (at,), (unit,))[1], (grid,), (ones,))
+
+    dirs, dir_slopes = jax.vmap(direction)(jnp.eye(at.shape[0], dtype=at.dtype))
+    return values, slopes * h, dirs, dir_slopes * h
+
+
 def tabulate_response(experiment: Experiment, params: Params | None = None, *, per_sigma: int = 24) -> Experiment:
     """The experiment with its stacked detectors' response tabulated at the
     response nuisances of ``params`` (nominal if None): P_{d,b}(E) and its
@@ -222,23 +242,7 @@ def tabulate_response(experiment: Experiment, params: Params | None = None, *, p
     n_grid = int(np.ceil(e_top / h)) + 1
     grid = jnp.asarray(np.arange(n_grid) * h, dtype=ex.recoil.dtype)
 
-    @jax.jit
-    def build(grid, at, p, ex):
-        ones = jnp.ones_like(grid)
-
-        def response(e, nuis):
-            q = p.replace(**dict(zip(TABLE_NUISANCES, nuis, strict=True)))
-            return _integrated_response(q, ex, e)
-
-        values, slopes = jax.jvp(lambda e: response(e, at), (grid,), (ones,))
-
-        def direction(unit):  # ∂P/∂(nuisance) along ``unit`` and its slope in E
-            return jax.jvp(lambda e: jax.jvp(lambda v: response(e, v), (at,), (unit,))[1], (grid,), (ones,))
-
-        dirs, dir_slopes = jax.vmap(direction)(jnp.eye(at.shape[0], dtype=at.dtype))
-        return values, slopes * h, dirs, dir_slopes * h
-
-    values, slopes, dirs, dir_slopes = build(grid, at, p, ex)
+    values, slopes, dirs, dir_slopes = _tabulate(grid, jnp.asarray(h, dtype=grid.dtype), at, p, ex)
     table = StackedResponseTable(
         jnp.asarray(0.0, dtype=grid.dtype),
         jnp.asarray(1.0 / h, dtype=grid.dtype),

@@ -188,3 +188,22 @@ def test_plots_are_written(tmp_path, capsys):
         assert {p.rsplit(".", 1)[1] for p in out["plots"]} == {"png", "pdf"}
         for path in out["plots"]:
             assert (tmp_path / path.split("/")[-1]).stat().st_size > 1000
+
+
+def test_a_start_running_onto_the_flat_edge_stops_there():
+    """χ² that keeps falling towards a range end (flat in u far out): the fit
+    stops once |u| passes EDGE_U instead of creeping on for max_steps (in a
+    batch of starts it would hold up every other start)."""
+    import jax.numpy as jnp
+    import optimistix as optx
+
+    from cevnsjax.infer.fit import EDGE_U, TrustRegionBFGS
+
+    sol = optx.minimise(
+        lambda u, _: jnp.sum(jax.nn.sigmoid(-u)),
+        TrustRegionBFGS(rtol=1e-10, atol=1e-10),
+        jnp.array([0.5]),
+        max_steps=2000,
+        throw=False,
+    )
+    assert float(sol.value[0]) > EDGE_U and int(sol.stats["num_steps"]) < 100

@@ -38,3 +38,16 @@ def test_counts_scale_with_exposure_and_flux(conus_plus, nominal):
 
     base = float(cj.total_counts(nominal, conus_plus))
     assert float(cj.total_counts(nominal.replace(flux_norm=2.0), conus_plus)) == pytest.approx(2 * base, rel=1e-12)
+
+
+def test_other_flux_normalisation_equals_building_that_experiment(nominal):
+    """predict prints the total under the other reactor normalisation by scaling
+    with the ratio of flux scales; it equals the count of the experiment built
+    with that normalisation."""
+    import cevnsjax as cj
+    from cevnsjax.prediction import predict_counts
+
+    for chosen, other in (("total_flux", "thermal_power"), ("thermal_power", "total_flux")):
+        totals = predict_counts("conus-plus", flux_normalisation=chosen)["total_by_flux_normalisation"]
+        built = cj.load_experiment("conus-plus", flux_normalisation=other)
+        assert totals[other] == pytest.approx(float(cj.total_counts(nominal, built)), rel=1e-12)

@@ -41,6 +41,7 @@ import numpy as np
 import optimistix as optx
 from jax.scipy.special import gammaln, xlogy
 
+from ..datafiles import COHERENT_NAMES as _COHERENT_NAMES
 from ..datafiles import data_root
 from ..parameters import Params
 from ..sources import build_source
@@ -48,8 +49,8 @@ from . import coherent_model as fm
 from .coherent_shapes import lar_shape_templates, shape_change
 from .model import Analysis, Nuisance, check_constraints, gaussian_penalty, poisson_deviance
 
-#: The COHERENT data sets shipped as analyses.
-COHERENT_NAMES = ("coherent-csi-2017", "coherent-lar-2020")
+#: The COHERENT data sets shipped as analyses (defined in :mod:`cevnsjax.datafiles`).
+COHERENT_NAMES = _COHERENT_NAMES
 
 
 class CoherentAnalysis(Analysis):

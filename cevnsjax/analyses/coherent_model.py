@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from scipy import special
@@ -77,7 +78,7 @@ def recoil_experiment(
         [
             np.stack(
                 [
-                    source.flux_moments(f, np.asarray(min_neutrino_energy(recoil, iso.nuclear_mass)), nodes=64)
+                    source.flux_moments(f, min_neutrino_energy(recoil, iso.nuclear_mass, xp=np), nodes=64)
                     for _, iso, _ in isotopes
                 ]
             )
@@ -121,7 +122,7 @@ def recoil_experiment(
         sigma0=z1,
         pair_energy=np.zeros(()),
     )
-    dtype = jnp.zeros(()).dtype
+    dtype = jax.dtypes.canonicalize_dtype(np.float64)
     return Experiment(
         **{k: jnp.asarray(v, dtype=dtype) for k, v in fields.items()},
         name=name,

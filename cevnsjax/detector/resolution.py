@@ -26,9 +26,10 @@ from .spec import Bins, DetectorError, Nuisances, check_block, member_type, numb
 _SOURCE = {"type": "string"}
 
 
-def resolution_sigma(true_energy, sigma0, fano, pair_energy):
-    """Gaussian resolution σ(E_ee) = sqrt(σ0² + F η E_ee) (same units throughout)."""
-    return jnp.sqrt(sigma0**2 + fano * pair_energy * jnp.maximum(true_energy, 0.0))
+def resolution_sigma(true_energy, sigma0, fano, pair_energy, xp=jnp):
+    """Gaussian resolution σ(E_ee) = sqrt(σ0² + F η E_ee) (same units throughout;
+    ``xp=np`` evaluates with NumPy, for set-up code)."""
+    return xp.sqrt(sigma0**2 + fano * pair_energy * xp.maximum(true_energy, 0.0))
 
 
 class FanoResolution(eqx.Module):

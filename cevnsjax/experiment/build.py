@@ -153,7 +153,7 @@ def build_experiment(spec: dict, *, flux_normalisation: str | None = None, base_
         fields_np, static = _build(spec, flux_normalisation, base_dir)
     # leaves take the session's default float dtype (float64 only where the
     # caller enabled it); the precompute itself always ran in float64
-    dtype = jnp.zeros(()).dtype
+    dtype = jax.dtypes.canonicalize_dtype(np.float64)
     family = fields_np.pop("family")
     family = jax.tree_util.tree_map(
         lambda x: jnp.asarray(x, dtype=dtype) if jnp.issubdtype(jnp.result_type(x), jnp.floating) else x, family
@@ -200,7 +200,7 @@ def _build(spec: dict, flux_normalisation: str | None, base_dir: Path | None) ->
             np.stack(
                 [
                     source.flux_moments(
-                        f, np.asarray(min_neutrino_energy(recoil, iso.nuclear_mass)), nodes=numerics["flux_nodes"]
+                        f, min_neutrino_energy(recoil, iso.nuclear_mass, xp=np), nodes=numerics["flux_nodes"]
                     )
                     for _, iso, _ in isotopes
                 ]
@@ -218,7 +218,7 @@ def _build(spec: dict, flux_normalisation: str | None, base_dir: Path | None) ->
         pref.append(atoms * units.SECONDS_PER_DAY * flux_unit * units.G_FERMI**2 * m / math.pi * units.HBARC_MEV_CM**2)
         r = default_rms_radius(physics["form_factor"], iso.A)
         rms.append(r)
-        ffp.append(np.asarray(form_factor_from_rms(physics["form_factor"], momentum_transfer(recoil, m), r)))
+        ffp.append(form_factor_from_rms(physics["form_factor"], momentum_transfer(recoil, m, xp=np), r, xp=np))
     elements = target.elements
     membership = np.array([[1.0 if el is e else 0.0 for e, _, _ in isotopes] for el in elements])
 
@@ -248,7 +248,7 @@ def _build(spec: dict, flux_normalisation: str | None, base_dir: Path | None) ->
         e_rec, e_w = _electron_grid(target, spec)
         e_mom = (
             source.flux_moments(
-                "nu_e_bar", np.asarray(min_neutrino_energy(e_rec, units.M_ELECTRON)), nodes=numerics["flux_nodes"]
+                "nu_e_bar", min_neutrino_energy(e_rec, units.M_ELECTRON, xp=np), nodes=numerics["flux_nodes"]
             )
             / flux_unit
         )

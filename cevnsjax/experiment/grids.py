@@ -54,7 +54,7 @@ def _recoil_range(target: Target, spec: dict, e_max: float) -> tuple[float, floa
         thr = det["threshold_eVee"] * units.eV
         sig = float(
             resolution_sigma(
-                thr, _RES_SCALE_MAX * det["resolution"]["sigma0_eVee"] * units.eV, PARAMETERS["fano"].upper, pair
+                thr, _RES_SCALE_MAX * det["resolution"]["sigma0_eVee"] * units.eV, PARAMETERS["fano"].upper, pair, xp=np
             )
         )
         floors.append(thr - window * sig)
@@ -106,7 +106,7 @@ def _electron_grid(target: Target, spec: dict) -> tuple[np.ndarray, np.ndarray]:
     def sigma_max(e, det):
         return float(
             resolution_sigma(
-                e, _RES_SCALE_MAX * det["resolution"]["sigma0_eVee"] * units.eV, PARAMETERS["fano"].upper, pair
+                e, _RES_SCALE_MAX * det["resolution"]["sigma0_eVee"] * units.eV, PARAMETERS["fano"].upper, pair, xp=np
             )
         )
 

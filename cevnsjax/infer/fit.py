@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass
 
 import equinox as eqx
@@ -24,7 +25,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optimistix as optx
-from jax.scipy.special import ndtri
 
 from ..parameters import PARAMETERS, ParameterError, Params
 from ..rates import exact_response_for
@@ -36,7 +36,7 @@ def delta_chi2_level(cl: float, dof: int = 1) -> float:
     if not 0.0 < cl < 1.0:
         raise ValueError(f"confidence level must be in (0, 1), got {cl:g}")
     if dof == 1:
-        return float(ndtri(0.5 * (1.0 + cl))) ** 2
+        return statistics.NormalDist().inv_cdf(0.5 * (1.0 + cl)) ** 2  # plain Python: no JAX dispatch
     if dof == 2:
         return -2.0 * math.log1p(-cl)
     raise ValueError(f"dof must be 1 or 2, got {dof}")
@@ -47,10 +47,12 @@ def _bounds(name: str) -> tuple[float, float]:
     return spec.lower, spec.upper
 
 
-def to_unbounded(name: str, x):
+def to_unbounded(name: str, x, xp=jnp):
+    """The fit coordinate u of ``x`` (logit of its place in the range, clipped
+    to 1e-12 of the ends); ``xp=np`` for concrete values (no JAX dispatch)."""
     lo, hi = _bounds(name)
-    f = jnp.clip((jnp.asarray(x, dtype=float) - lo) / (hi - lo), 1e-12, 1 - 1e-12)
-    return jnp.log(f) - jnp.log1p(-f)
+    f = xp.clip((xp.asarray(x, dtype=float) - lo) / (hi - lo), 1e-12, 1 - 1e-12)
+    return xp.log(f) - xp.log1p(-f)
 
 
 def from_unbounded(name: str, u):
@@ -70,6 +72,10 @@ def check_names(names) -> tuple[str, ...]:
     return names
 
 
+#: |u| beyond which a fit stops: sigmoid(30) is 1 - 9e-14, past the clip of :func:`to_unbounded` (1e-12, u = 27.6)
+EDGE_U = 30.0
+
+
 class TrustRegionBFGS(optx.AbstractBFGS):
     """BFGS with a dogleg step inside a classical trust region (optimistix
     building blocks): the first steps cannot jump onto the flat asymptotes
@@ -82,6 +88,14 @@ class TrustRegionBFGS(optx.AbstractBFGS):
     descent: optx.AbstractDescent = optx.DoglegDescent()
     search: optx.AbstractSearch = optx.ClassicalTrustRegion()
     verbose: object = optx.BFGS(rtol=1.0, atol=1.0).verbose  # optimistix's silent default
+
+    def terminate(self, fn, y, args, options, state, tags):
+        """Optimistix's test, and a stop on the flat edge: past |u| = :data:`EDGE_U`
+        a parameter sits within 1e-13 of its range end, where χ² no longer
+        changes; without this stop a start that runs onto the edge creeps on for
+        ``max_steps`` and holds up every other start of the batch."""
+        done, result = super().terminate(fn, y, args, options, state, tags)
+        return done | jnp.any(jnp.abs(y) > EDGE_U), result
 
 
 @eqx.filter_jit
@@ -131,10 +145,10 @@ class FitResult:
 
 def _starts(params: Params, free, n_starts: int, seed: int):
     """Starting points in u: the given values, then spread over each range."""
-    u_given = jnp.stack([to_unbounded(n, getattr(params, n)) for n in free])
+    u_given = np.stack([to_unbounded(n, np.asarray(getattr(params, n)), xp=np) for n in free])
     rng = np.random.default_rng(seed)
     spread = rng.uniform(-3.0, 3.0, size=(n_starts - 1, len(free)))
-    return jnp.concatenate([u_given[None, :], jnp.asarray(spread)], axis=0)
+    return np.concatenate([u_given[None, :], spread], axis=0)
 
 
 def fit(objective, params: Params, free, *, n_starts: int = 4, seed: int = 0) -> FitResult:
@@ -162,8 +176,12 @@ def _chi2_along(objective, params: Params, poi: str, values):
 
 
 @eqx.filter_jit
-def _bisect(objective, params: Params, poi: str, offset, lo, hi):
-    """Root of χ²(poi = x) − offset on [lo, hi] by optimistix bisection."""
+def _bisect(objective, params: Params, poi: str, offset, lo, hi, flip: bool):
+    """Root of χ²(poi = x) − offset on [lo, hi] by optimistix bisection; ``flip``
+    (static): whether χ² − offset is positive at ``lo``. The caller has checked
+    the sign change, so the solver needs no runtime check of its own, and the
+    compiled program carries no host callback (it can go to the persistent
+    compilation cache)."""
 
     def fn(x, args):
         obj, p = args
@@ -171,7 +189,7 @@ def _bisect(objective, params: Params, poi: str, offset, lo, hi):
 
     sol = optx.root_find(
         fn,
-        optx.Bisection(rtol=1e-12, atol=1e-14 * jnp.maximum(1.0, jnp.abs(hi - lo))),
+        optx.Bisection(rtol=1e-12, atol=1e-14 * jnp.maximum(1.0, jnp.abs(hi - lo)), flip=flip),
         0.5 * (lo + hi),
         args=(objective, params),
         options={"lower": lo, "upper": hi},
@@ -235,6 +253,7 @@ def _crossing(objective, best: FitResult, poi: str, level: float, lo: float, hi:
                 jnp.asarray(chi2_min + level),
                 jnp.asarray(float(lo)),
                 jnp.asarray(float(hi)),
+                bool(d_lo > d_hi),
             )
         )
     a, b = lo, hi  # nuisances: plain bisection on the profiled Δχ² (each step is a fit)

@@ -92,6 +92,14 @@ def _resolved(block: dict) -> dict:
     return src
 
 
+def fissions_per_cm2_s(block: dict, normalisation: str) -> float:
+    """The flux scale A [fissions cm⁻² s⁻¹] of a validated source ``block``
+    under ``normalisation`` (``total_flux`` or ``thermal_power``). The flux is
+    A · s(E), so every expected count is proportional to it: counts under two
+    normalisations differ by the ratio of their scales alone."""
+    return float(rs.flux_scale(_resolved({**block, "normalisation": normalisation})))
+
+
 def build(block: dict, base_dir: Path | None = None, origin: str = "experiment") -> Source:
     """Build the reactor :class:`Source` from a ``source`` block (``base_dir``
     is unused: a reactor source reads no files)."""

@@ -44,14 +44,16 @@ def max_recoil(energy, mass):
     return 2.0 * energy**2 / (mass + 2.0 * energy)
 
 
-def min_neutrino_energy(recoil, mass):
-    """Minimal neutrino energy E_min [MeV] that can give recoil ``recoil`` [MeV]."""
-    return 0.5 * (recoil + jnp.sqrt(recoil**2 + 2.0 * mass * recoil))
+def min_neutrino_energy(recoil, mass, xp=jnp):
+    """Minimal neutrino energy E_min [MeV] that can give recoil ``recoil`` [MeV]
+    (``xp=np``: NumPy, for set-up code)."""
+    return 0.5 * (recoil + xp.sqrt(recoil**2 + 2.0 * mass * recoil))
 
 
-def momentum_transfer(recoil, mass):
-    """|q| [MeV] for recoil energy ``recoil`` [MeV] on a nucleus of mass ``mass``."""
-    return jnp.sqrt(2.0 * mass * recoil)
+def momentum_transfer(recoil, mass, xp=jnp):
+    """|q| [MeV] for recoil energy ``recoil`` [MeV] on a nucleus of mass ``mass``
+    (``xp=np``: NumPy, for set-up code)."""
+    return xp.sqrt(2.0 * mass * recoil)
 
 
 def series_terms(x_max: float) -> int | None:
@@ -66,7 +68,7 @@ def series_terms(x_max: float) -> int | None:
     return n
 
 
-def _three_j1_over_x(x, x_max: float | None = None):
+def _three_j1_over_x(x, x_max: float | None = None, xp=jnp):
     """3 j1(x)/x, exact at x = 0 with finite derivatives (series below 0.3).
 
     With a static bound ``x_max`` ≤ 4 on |x| it is the power series alone,
@@ -80,12 +82,12 @@ def _three_j1_over_x(x, x_max: float | None = None):
             acc = acc * x2 + 3.0 * (-1) ** n * (2 * n + 2) / math.factorial(2 * n + 3)
         return acc
     small = x < 0.3
-    xs = jnp.where(small, 1.0, x)  # double-where: the closed form never sees x≈0
-    closed = 3.0 * (jnp.sin(xs) - xs * jnp.cos(xs)) / xs**3
-    x2 = jnp.where(small, x, 0.0) ** 2
+    xs = xp.where(small, 1.0, x)  # double-where: the closed form never sees x≈0
+    closed = 3.0 * (xp.sin(xs) - xs * xp.cos(xs)) / xs**3
+    x2 = xp.where(small, x, 0.0) ** 2
     # 3 j1(x)/x = 3 Σ_n (-1)^n (2n+2) x^{2n} / (2n+3)!
     series = 1.0 - x2 / 10.0 + x2**2 / 280.0 - x2**3 / 15120.0 + x2**4 / 1330560.0
-    return jnp.where(small, series, closed)
+    return xp.where(small, series, closed)
 
 
 def default_rms_radius(name: str, A: float) -> float:
@@ -102,34 +104,34 @@ def default_rms_radius(name: str, A: float) -> float:
     raise ValueError(f"form_factor: unknown {name!r}; allowed: {', '.join(FORM_FACTORS)}")
 
 
-def helm_from_rms(q, rms, x_max: float | None = None):
+def helm_from_rms(q, rms, x_max: float | None = None, xp=jnp):
     """Helm form factor at ``q`` [MeV] for a distribution of rms radius ``rms`` [fm]
     (``x_max``: a static bound on q·r0, see :func:`_three_j1_over_x`)."""
     q_fm = q / units.HBARC_MEV_FM
     s = HELM_SKIN_FM
-    r0 = jnp.sqrt(jnp.maximum((5.0 / 3.0) * (rms**2 - 3.0 * s**2), 1e-6))
-    return _three_j1_over_x(q_fm * r0, x_max) * jnp.exp(-0.5 * (q_fm * s) ** 2)
+    r0 = xp.sqrt(xp.maximum((5.0 / 3.0) * (rms**2 - 3.0 * s**2), 1e-6))
+    return _three_j1_over_x(q_fm * r0, x_max, xp) * xp.exp(-0.5 * (q_fm * s) ** 2)
 
 
-def klein_nystrand_from_rms(q, rms, x_max: float | None = None):
+def klein_nystrand_from_rms(q, rms, x_max: float | None = None, xp=jnp):
     """Klein–Nystrand form factor at ``q`` [MeV] for rms radius ``rms`` [fm]
     (``x_max``: a static bound on q·r_A, see :func:`_three_j1_over_x`)."""
     q_fm = q / units.HBARC_MEV_FM
     a_k = KN_RANGE_FM
-    r_a = jnp.sqrt(jnp.maximum((5.0 / 3.0) * (rms**2 - 6.0 * a_k**2), 1e-6))
-    return _three_j1_over_x(q_fm * r_a, x_max) / (1.0 + (q_fm * a_k) ** 2)
+    r_a = xp.sqrt(xp.maximum((5.0 / 3.0) * (rms**2 - 6.0 * a_k**2), 1e-6))
+    return _three_j1_over_x(q_fm * r_a, x_max, xp) / (1.0 + (q_fm * a_k) ** 2)
 
 
-def form_factor_from_rms(name: str, q, rms, x_max: float | None = None):
+def form_factor_from_rms(name: str, q, rms, x_max: float | None = None, xp=jnp):
     """Form factor of family ``name`` at ``q`` [MeV] for rms radius ``rms`` [fm];
     ``x_max``: an optional static bound on q·(radius parameter) that allows the
-    series evaluation of 3 j1(x)/x."""
+    series evaluation of 3 j1(x)/x; ``xp=np`` evaluates with NumPy (set-up code)."""
     if name == "helm":
-        return helm_from_rms(q, rms, x_max)
+        return helm_from_rms(q, rms, x_max, xp)
     if name == "klein-nystrand":
-        return klein_nystrand_from_rms(q, rms, x_max)
+        return klein_nystrand_from_rms(q, rms, x_max, xp)
     if name == "none":
-        return jnp.ones_like(jnp.asarray(q * rms, dtype=float))
+        return xp.ones_like(xp.asarray(q * rms, dtype=float))
     raise ValueError(f"form_factor: unknown {name!r}; allowed: {', '.join(FORM_FACTORS)}")
 
 

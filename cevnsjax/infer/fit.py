@@ -176,20 +176,21 @@ def _chi2_along(objective, params: Params, poi: str, values):
 
 
 @eqx.filter_jit
-def _bisect(objective, params: Params, poi: str, offset, lo, hi, flip: bool):
-    """Root of χ²(poi = x) − offset on [lo, hi] by optimistix bisection; ``flip``
-    (static): whether χ² − offset is positive at ``lo``. The caller has checked
-    the sign change, so the solver needs no runtime check of its own, and the
-    compiled program carries no host callback (it can go to the persistent
-    compilation cache)."""
+def _bisect(objective, params: Params, poi: str, offset, lo, hi, sign):
+    """Root of χ²(poi = x) − offset on [lo, hi] by optimistix bisection;
+    ``sign`` (±1, traced) makes sign·(χ² − offset) negative at ``lo``. The
+    caller has checked the sign change, so the solver is told the orientation
+    and needs no run-time check of its own: the compiled program (one for both
+    ends of an interval) carries no host callback and can go to the persistent
+    compilation cache."""
 
     def fn(x, args):
         obj, p = args
-        return obj(p.replace(**{poi: x})) - offset
+        return sign * (obj(p.replace(**{poi: x})) - offset)
 
     sol = optx.root_find(
         fn,
-        optx.Bisection(rtol=1e-12, atol=1e-14 * jnp.maximum(1.0, jnp.abs(hi - lo)), flip=flip),
+        optx.Bisection(rtol=1e-12, atol=1e-14 * jnp.maximum(1.0, jnp.abs(hi - lo)), flip=False),
         0.5 * (lo + hi),
         args=(objective, params),
         options={"lower": lo, "upper": hi},
@@ -253,7 +254,7 @@ def _crossing(objective, best: FitResult, poi: str, level: float, lo: float, hi:
                 jnp.asarray(chi2_min + level),
                 jnp.asarray(float(lo)),
                 jnp.asarray(float(hi)),
-                bool(d_lo > d_hi),
+                jnp.asarray(1.0 if d_lo < 0 else -1.0),
             )
         )
     a, b = lo, hi  # nuisances: plain bisection on the profiled Δχ² (each step is a fit)

@@ -76,3 +76,11 @@ def test_fit_and_sample_on_conus_run5_are_labelled_expected(capsys, tmp_path):
     assert 0.5 < out["parameters"]["flux_norm"]["median"] < 1.5
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["corner.pdf", "corner.png", "posterior.nc"]
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no staging folder left
+    # every posterior-predictive variable of the ON/OFF spectra has (chain, draw) first: 1 chain of 40 draws
+    from cevnsjax.infer import bayes
+
+    pp = bayes._arviz().from_netcdf(str(tmp_path / "run" / "posterior.nc"))["posterior_predictive"]
+    names = sorted(pp.data_vars)
+    assert names == ["predicted_0", "predicted_1", "replicated_0", "replicated_1"]
+    for name in names:
+        assert pp[name].shape[:2] == (1, 40), name

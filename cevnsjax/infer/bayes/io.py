@@ -201,7 +201,11 @@ class Posterior:
             else:
                 groups["posterior_predictive"] = {"replicated": np.asarray(rep)}
                 groups["observed_data"] = {"replicated": np.asarray(obs)}
-            groups["posterior_predictive"]["predicted"] = np.asarray(predictive["predicted"])
+            pred = predictive["predicted"]
+            if isinstance(pred, (tuple, list)):  # per component (ON/OFF), (chain, draw, ...)
+                groups["posterior_predictive"].update({f"predicted_{i}": np.asarray(x) for i, x in enumerate(pred)})
+            else:
+                groups["posterior_predictive"]["predicted"] = np.asarray(pred)
         attrs = {
             "priors": "; ".join(f"{n}: {self.describe_prior(n)}" for n in self.names),
             **{

@@ -51,3 +51,19 @@ def test_other_flux_normalisation_equals_building_that_experiment(nominal):
         totals = predict_counts("conus-plus", flux_normalisation=chosen)["total_by_flux_normalisation"]
         built = cj.load_experiment("conus-plus", flux_normalisation=other)
         assert totals[other] == pytest.approx(float(cj.total_counts(nominal, built)), rel=1e-12)
+
+
+def test_a_reactor_file_with_one_normalisation_predicts_that_one(tmp_path):
+    """A source block without thermal_power_GW prints its total_flux total alone
+    (the other normalisation needs the missing field)."""
+    from cevnsjax.datafiles import data_root
+    from cevnsjax.prediction import predict_counts
+
+    spec = json.loads((data_root() / "experiments" / "conus-plus.json").read_text())
+    del spec["source"]["thermal_power_GW"]
+    spec["name"] = "conus-plus-flux-only"
+    path = tmp_path / "flux-only.json"
+    path.write_text(json.dumps(spec))
+    out = predict_counts(str(path))
+    assert list(out["total_by_flux_normalisation"]) == ["total_flux"]
+    assert out["total"] == pytest.approx(predict_counts("conus-plus")["total"], rel=1e-12)

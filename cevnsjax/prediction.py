@@ -69,11 +69,7 @@ def predict_counts(
     with experiment_error_in(name):
         spec = read_experiment_spec(name)
         experiment = load_experiment(name, flux_normalisation=flux_normalisation)  # validates the source block too
-    source = spec["source"]
-    if source["type"] != "reactor" and flux_normalisation is not None:
-        raise ValueError(
-            f"--flux-normalisation applies to reactor sources; {spec['name']!r} has a {source['type']} source"
-        )
+    source = spec["source"]  # (load_experiment has refused a normalisation for other source types)
     params = make_params(experiment.nominal(), **dict(overrides or {}))
     raw = jax.device_get(expected_counts_by_channel(params, experiment))
     by_channel = {ch: np.asarray(raw[ch]) for ch in ("nuclear", "electron") if ch in raw}

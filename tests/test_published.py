@@ -40,17 +40,21 @@ def test_counts_scale_with_exposure_and_flux(conus_plus, nominal):
     assert float(cj.total_counts(nominal.replace(flux_norm=2.0), conus_plus)) == pytest.approx(2 * base, rel=1e-12)
 
 
-def test_other_flux_normalisation_equals_building_that_experiment(nominal):
+def test_other_flux_normalisation_equals_building_that_experiment():
     """predict prints the total under the other reactor normalisation by scaling
     with the ratio of flux scales; it equals the count of the experiment built
     with that normalisation."""
     import cevnsjax as cj
     from cevnsjax.prediction import predict_counts
+    from cevnsjax.rates import expected_counts_by_channel
 
-    for chosen, other in (("total_flux", "thermal_power"), ("thermal_power", "total_flux")):
-        totals = predict_counts("conus-plus", flux_normalisation=chosen)["total_by_flux_normalisation"]
-        built = cj.load_experiment("conus-plus", flux_normalisation=other)
-        assert totals[other] == pytest.approx(float(cj.total_counts(nominal, built)), rel=1e-12)
+    cases = [("conus-plus", "total_flux", "thermal_power"), ("conus-plus", "thermal_power", "total_flux")]
+    cases.append(("conus-run5", "thermal_power", "total_flux"))  # with the electron channel
+    for name, chosen, other in cases:
+        totals = predict_counts(name, flux_normalisation=chosen)["total_by_flux_normalisation"]
+        built = cj.load_experiment(name, flux_normalisation=other)
+        counts = expected_counts_by_channel(cj.nominal_params(built), built)
+        assert totals[other] == pytest.approx(float(sum(v.sum() for v in counts.values())), rel=1e-12), name
 
 
 def test_a_reactor_file_with_one_normalisation_predicts_that_one(tmp_path):
